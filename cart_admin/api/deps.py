@@ -1,0 +1,83 @@
+"""Typed dependencies shared by the routers: database session, clock, caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlmodel import Session
+
+from cart_admin.db import get_engine
+from cart_admin.domain import auth
+from cart_admin.domain.auth import Principal
+from cart_admin.models.types import utcnow
+
+SESSION_COOKIE = "cart_admin_session"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def get_session() -> Iterator[Session]:
+    """One session per request, committed when the handler returns without error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_now() -> datetime:
+    return utcnow()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def _same_origin(request: Request) -> bool:
+    """A cookie-authenticated write must come from our own pages (no cross-site forms)."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return True  # non-browser clients send neither; browsers always send one on writes
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def get_principal(request: Request, session: SessionDep, now: NowDep) -> Principal:
+    """The caller: a bearer API key, or the logged-in admin's session cookie."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
+        principal = auth.principal_for_api_key(session, plaintext=token.strip(), now=now)
+        if principal is None:
+            raise _unauthorized("Invalid or revoked API key.")
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    user = auth.user_for_session_token(session, token=cookie, now=now) if cookie else None
+    if user is None:
+        raise _unauthorized(
+            "Authentication required: log in, or send an API key as a bearer token."
+        )
+    if request.method in UNSAFE_METHODS and not _same_origin(request):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Cross-site request refused.")
+    return auth.principal_for_user(user)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def session_ttl() -> timedelta:
+    from cart_admin.settings import get_settings
+
+    return timedelta(hours=get_settings().session_ttl_hours)

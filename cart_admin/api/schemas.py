@@ -1,0 +1,169 @@
+"""Request and response bodies of the admin API (the `XPublic` / `XUpdate` shapes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+
+from cart_admin.models import CartStatus, LandingPageStatus, ProductStatus, UserRole
+
+T = TypeVar("T")
+
+
+class PublicModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class MePublic(PublicModel):
+    company_id: str
+    company_name: str
+    user_id: str | None
+    email: str | None
+    name: str | None
+    role: UserRole
+    via: str
+
+
+class OverviewPublic(PublicModel):
+    start: datetime
+    end: datetime
+    carts: int
+    abandoned: int
+    in_recovery: int
+    recovered: int
+    revenue_recovered: Decimal
+    abandonment_rate: float
+    recovery_rate: float
+
+
+class LandingPagePublic(PublicModel):
+    id: str
+    name: str
+    slug: str
+    public_key: str
+    status: LandingPageStatus
+    allowed_origins: list[str]
+    checkout_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+Origin = Annotated[str, Field(max_length=200)]
+
+
+class LandingPageUpdate(BaseModel):
+    """Fields an admin may change; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    status: LandingPageStatus | None = None
+    allowed_origins: list[Origin] | None = Field(default=None, max_length=20)
+    checkout_url: AnyHttpUrl | None = None
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, values: list[str] | None) -> list[str] | None:
+        """An origin is scheme://host[:port], nothing more (CORS compares it exactly)."""
+        if values is None:
+            return None
+        cleaned = []
+        for value in values:
+            url = AnyHttpUrl(value)
+            if url.path not in (None, "", "/") or url.query or url.fragment:
+                raise ValueError(f"{value!r} is not an origin (scheme://host[:port] only)")
+            port = f":{url.port}" if url.port and str(url.port) in value else ""
+            cleaned.append(f"{url.scheme}://{url.host}{port}")
+        return list(dict.fromkeys(cleaned))
+
+
+class ProductPublic(PublicModel):
+    id: str
+    sku: str
+    name: str
+    description: str
+    price: Decimal
+    compare_at_price: Decimal | None
+    rating: Decimal | None
+    review_count: int
+    image_url: str | None
+    category: str | None
+    tags: list[str]
+    status: ProductStatus
+    sales_count: int
+    available: int | None = None
+
+
+class CustomerPublic(PublicModel):
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    timezone: str
+    email_consent: bool
+    sms_consent: bool
+    voice_consent: bool
+    unsubscribed_at: datetime | None
+    lifetime_value: Decimal
+    order_count: int
+
+
+class CartItemPublic(PublicModel):
+    id: str
+    product_id: str
+    product_snapshot: dict
+    quantity: int
+    unit_price: Decimal
+
+
+class CartPublic(PublicModel):
+    id: str
+    landing_page_id: str | None
+    customer_id: str | None
+    status: CartStatus
+    currency: str
+    item_count: int
+    subtotal: Decimal
+    discount_total: Decimal
+    shipping_total: Decimal
+    tax_total: Decimal
+    grand_total: Decimal
+    discount_code: str | None
+    last_activity_at: datetime
+    abandoned_at: datetime | None
+    converted_at: datetime | None
+    created_at: datetime
+
+
+class CartDetail(CartPublic):
+    items: list[CartItemPublic]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class ApiKeyPublic(PublicModel):
+    id: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The key itself; shown once, store it now.")

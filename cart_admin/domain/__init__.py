@@ -1,0 +1,1 @@
+"""Every business rule, in plain Python: no reflex, no fastapi imports here."""

@@ -1,0 +1,45 @@
+"""Stock holds: units a cart reserves for a while (the drawer's real countdown)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from cart_admin.models import Inventory, InventoryHold
+
+
+def release_expired_holds(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Release holds past their expiry and give their units back; returns how many.
+
+    Each hold is released by one conditional UPDATE, so two workers running this at the
+    same moment never give the same units back twice.
+    """
+    due = session.execute(
+        sa.select(InventoryHold.id, InventoryHold.product_id, InventoryHold.quantity)
+        .where(InventoryHold.released_at.is_(None), InventoryHold.expires_at <= now)
+        .order_by(InventoryHold.expires_at)
+        .limit(limit)
+    ).all()
+    released = 0
+    for hold_id, product_id, quantity in due:
+        claimed = session.execute(
+            sa.update(InventoryHold)
+            .where(InventoryHold.id == hold_id, InventoryHold.released_at.is_(None))
+            .values(released_at=now)
+        ).rowcount
+        if not claimed:
+            continue  # another worker released it first
+        session.execute(
+            sa.update(Inventory)
+            .where(Inventory.product_id == product_id)
+            .values(
+                reserved=sa.func.max(Inventory.reserved - quantity, 0)
+                if session.get_bind().dialect.name == "sqlite"
+                else sa.func.greatest(Inventory.reserved - quantity, 0),
+                available=Inventory.available + quantity,
+            )
+        )
+        released += 1
+    return released

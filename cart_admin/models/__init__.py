@@ -1,0 +1,49 @@
+"""All tables; importing this package registers them on `SQLModel.metadata`."""
+
+from cart_admin.models.engagement import CartTriggerImpression, CartUpsellOffer
+from cart_admin.models.enums import *  # noqa: F403
+from cart_admin.models.recovery import (
+    CartIntervention,
+    CartSaveAttempt,
+    CartSaveFlowConfig,
+    CartVoiceCall,
+)
+from cart_admin.models.store import (
+    AdminSession,
+    ApiKey,
+    Cart,
+    CartItem,
+    Company,
+    Customer,
+    Inventory,
+    InventoryHold,
+    LandingPage,
+    LandingPageProduct,
+    Product,
+    ProductBundle,
+    ProductBundleItem,
+    User,
+)
+
+__all__ = [
+    "AdminSession",
+    "ApiKey",
+    "Cart",
+    "CartIntervention",
+    "CartItem",
+    "CartSaveAttempt",
+    "CartSaveFlowConfig",
+    "CartTriggerImpression",
+    "CartUpsellOffer",
+    "CartVoiceCall",
+    "Company",
+    "Customer",
+    "Inventory",
+    "InventoryHold",
+    "LandingPage",
+    "LandingPageProduct",
+    "Product",
+    "ProductBundle",
+    "ProductBundleItem",
+    "User",
+]

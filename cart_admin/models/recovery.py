@@ -1,0 +1,193 @@
+"""The save flow's rows: company config, attempts per cart, interventions, voice calls.
+
+Due work lives here (DESIGN: the database is the queue): an intervention's `scheduled_at` and
+`status`, and its lease columns, are what workers claim.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from cart_admin.models.base import (
+    Timestamped,
+    company_fk,
+    fk,
+    id_field,
+    json_field,
+    json_nullable,
+    money,
+    timestamp,
+)
+from cart_admin.models.enums import (
+    CartAbandonmentReason,
+    CartSaveOutcome,
+    CartSaveStage,
+    CartSaveStatus,
+    InterventionStatus,
+    InterventionType,
+    Sentiment,
+    VoiceCallOutcome,
+    VoiceCallStatus,
+    VoiceScriptType,
+)
+from cart_admin.models.types import JSONType, enum_column
+
+
+class CartSaveFlowConfig(Timestamped, table=True):
+    """A company's save-flow settings (spec `CartSaveFlowConfig`, plan `CartSaveConfig`).
+
+    The plan's single `stageConfigs` blob is the spec's split columns taken together:
+    `stages` (per-stage enabled/delay/channels/offer caps), `timing` (abandonment delay,
+    quiet hours, frequency caps), `offers` (discount caps, code expiry), `channels`,
+    `voice` (VoiceRecoveryConfig) and `triggers` (TriggerConfig). Empty means defaults.
+    """
+
+    __tablename__ = "cart_save_flow_configs"
+
+    id: str = id_field()
+    company_id: str = Field(foreign_key="companies.id", max_length=24, unique=True)
+    enabled: bool = True
+    stages: dict = json_field(dict)
+    timing: dict = json_field(dict)
+    offers: dict = json_field(dict)
+    channels: dict = json_field(dict)
+    voice: dict = json_field(dict)
+    triggers: dict = json_field(dict)
+
+
+class CartSaveAttempt(Timestamped, table=True):
+    """One run of the save flow for one abandoned cart."""
+
+    __tablename__ = "cart_save_attempts"
+    __table_args__ = (
+        sa.Index("idx_cart_save_attempts_company_status", "company_id", "status"),
+        sa.Index("idx_cart_save_attempts_cart_status", "cart_id", "status"),
+        # The plan asks for (created_at DESC); a B-tree serves both directions equally.
+        sa.Index("idx_cart_save_attempts_created", "created_at"),
+        sa.Index("ix_cart_save_attempts_company_started", "company_id", "started_at"),
+    )
+
+    id: str = id_field()
+    company_id: str = company_fk()
+    cart_id: str = fk("carts", index=False)
+    customer_id: str | None = fk("customers", nullable=True)
+    channel: str | None = Field(default=None, max_length=16)  # channel that started it
+    current_stage: CartSaveStage = Field(sa_type=enum_column(CartSaveStage))
+    stage_history: list[dict] = json_field(list)  # [{stage, enteredAt, previousStage}]
+    diagnosis_reason: CartAbandonmentReason | None = Field(
+        default=None, sa_type=enum_column(CartAbandonmentReason), nullable=True
+    )
+    diagnosis_answers: dict = json_field(dict)
+    customer_risk_score: float = 0.0
+    cart_value: Decimal = money()
+    is_holdout: bool = False  # in the control group: never contacted, measured only
+    status: CartSaveStatus = Field(
+        default=CartSaveStatus.IN_PROGRESS, sa_type=enum_column(CartSaveStatus)
+    )
+    outcome: CartSaveOutcome | None = Field(
+        default=None, sa_type=enum_column(CartSaveOutcome), nullable=True
+    )
+    current_offer: dict | None = json_nullable()
+    accepted_offer: dict | None = json_nullable()
+    attempt_metadata: dict = Field(
+        default_factory=dict,
+        sa_column_kwargs={"name": "metadata"},
+        sa_type=JSONType,
+        nullable=False,
+    )
+    scheduled_at: datetime | None = timestamp()  # when the next stage is due
+    started_at: datetime = timestamp(nullable=False, now=True)
+    completed_at: datetime | None = timestamp()
+    recovered_value: Decimal | None = money(None, nullable=True)
+
+
+class CartIntervention(Timestamped, table=True):
+    """One message or offer of a stage, on one or more channels."""
+
+    __tablename__ = "cart_interventions"
+    __table_args__ = (
+        sa.Index("idx_cart_interventions_status", "status", "scheduled_at"),
+        sa.Index("ix_cart_interventions_cart_status", "cart_id", "status"),
+        sa.Index("ix_cart_interventions_company_scheduled", "company_id", "scheduled_at"),
+    )
+
+    id: str = id_field()
+    company_id: str = company_fk()
+    cart_id: str = fk("carts", index=False)
+    cart_save_attempt_id: str = Field(
+        foreign_key="cart_save_attempts.id", max_length=24, index=False
+    )
+    stage: CartSaveStage = Field(sa_type=enum_column(CartSaveStage))
+    channels: list[str] = json_field(list)  # Channel values: EMAIL, SMS, PUSH, VOICE, IN_APP
+    type: InterventionType | None = Field(
+        default=None, sa_type=enum_column(InterventionType), nullable=True
+    )
+    content: dict = json_field(dict)  # subject, headline, body, cta, recoveryUrl...
+    triggers_used: list[str] = json_field(list)
+    offer_included: dict | None = json_nullable()
+    offer_id: str | None = Field(default=None, max_length=24)
+    offer_code: str | None = Field(default=None, max_length=64, index=True)
+    offer_value: Decimal | None = money(None, nullable=True)
+    status: InterventionStatus = Field(
+        default=InterventionStatus.SCHEDULED, sa_type=enum_column(InterventionStatus)
+    )
+    scheduled_at: datetime = timestamp(nullable=False)
+    sent_at: datetime | None = timestamp()
+    delivered_at: datetime | None = timestamp()
+    opened_at: datetime | None = timestamp()
+    clicked_at: datetime | None = timestamp()
+    executed_at: datetime | None = timestamp()
+    converted_at: datetime | None = timestamp()
+    response_type: str | None = Field(default=None, max_length=64)
+    response_data: dict | None = json_nullable()
+    error_message: str | None = Field(default=None, max_length=2000)
+    # Worker lease: a claim sets owner, expiry and a new token; only the holder may send.
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = timestamp()
+    lease_token: int = 0
+    delivery_attempts: int = 0
+
+
+# The spec names the attempt relation on the intervention `cartSaveAttempt`; index it.
+sa.Index(
+    "idx_cart_interventions_attempt",
+    CartIntervention.__table__.c.cart_save_attempt_id,
+)
+
+
+class CartVoiceCall(Timestamped, table=True):
+    """A recovery phone call and what came of it."""
+
+    __tablename__ = "cart_voice_calls"
+    __table_args__ = (
+        sa.Index("ix_cart_voice_calls_company_initiated", "company_id", "initiated_at"),
+    )
+
+    id: str = id_field()
+    company_id: str = company_fk()
+    cart_save_attempt_id: str = fk("cart_save_attempts")
+    cart_id: str = fk("carts")
+    customer_id: str | None = fk("customers", nullable=True)
+    voice_call_id: str | None = Field(default=None, max_length=64, unique=True)  # Twilio Call SID
+    to_phone: str | None = Field(default=None, max_length=32)
+    script_type: VoiceScriptType = Field(
+        default=VoiceScriptType.CART_RECOVERY, sa_type=enum_column(VoiceScriptType)
+    )
+    offer: dict | None = json_nullable()
+    status: VoiceCallStatus = Field(
+        default=VoiceCallStatus.QUEUED, sa_type=enum_column(VoiceCallStatus)
+    )
+    initiated_at: datetime = timestamp(nullable=False, now=True)
+    answered_at: datetime | None = timestamp()
+    completed_at: datetime | None = timestamp()
+    duration: int | None = None  # seconds
+    outcome: VoiceCallOutcome | None = Field(
+        default=None, sa_type=enum_column(VoiceCallOutcome), nullable=True
+    )
+    transcript: list[dict] | None = json_nullable()
+    sentiment: Sentiment | None = Field(default=None, sa_type=enum_column(Sentiment), nullable=True)
+    error_message: str | None = Field(default=None, max_length=2000)

@@ -1,0 +1,108 @@
+"""The one place that reads environment variables.
+
+Every variable is documented in `.env.example`; the defaults run the app out of the box
+(SQLite next to the code, console channels, in-process scheduler).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SchedulerMode(StrEnum):
+    """Where the background ticks run."""
+
+    IN_PROCESS = "in-process"  # started by the web process (one backend)
+    OFF = "off"  # web processes only; run `python -m cart_admin.worker` separately
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment (and an optional `.env` file)."""
+
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'cart_admin.db'}",
+        description="SQLAlchemy URL; postgresql+psycopg://user@host/db in production.",
+    )
+    app_url: str = Field(
+        default="http://localhost:3000",
+        description="Public base URL of this app: admin pages, API, embed script, webhooks.",
+    )
+    api_url: str = Field(
+        default="",
+        description="Base URL Twilio and e-mails use for callbacks; defaults to APP_URL.",
+    )
+    portal_url: str = Field(
+        default="http://localhost:3000",
+        description="Storefront URL for recovery links when a page has no checkout URL.",
+    )
+    scheduler: SchedulerMode = Field(
+        default=SchedulerMode.IN_PROCESS,
+        description="'in-process' runs the ticks in the web process; 'off' leaves them to workers.",
+    )
+    scheduler_tick_seconds: int = Field(default=30, ge=1, le=3600)
+    demo_data: bool = Field(
+        default=True, description="Create the demo merchant on first start with an empty database."
+    )
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    log_level: str = "INFO"
+
+    # Channels: the real adapters are used when these are set; console ones otherwise.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Cart Admin <no-reply@localhost>"
+    smtp_starttls: bool = True
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_phone_number: str = ""
+    twilio_api_base_url: str = Field(
+        default="", description="Override of https://api.twilio.com (local fakes in tests)."
+    )
+
+    anthropic_api_key: str = ""
+    anthropic_base_url: str = ""
+    anthropic_model: str = "claude-sonnet-4-6"
+    anthropic_fast_model: str = "claude-haiku-4-5"
+
+    # Feature flags of the deployment plan.
+    enable_cart_theming: bool = True
+    enable_mi_cart_save: bool = True
+    enable_voice_recovery: bool = True
+    enable_churn_detection: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        """Accept the common `postgres://` / `postgresql://` forms and use psycopg 3."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def database_kind(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def callback_base_url(self) -> str:
+        return (self.api_url or self.app_url).rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache after changing the env)."""
+    return Settings()

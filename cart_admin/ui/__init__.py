@@ -1,0 +1,1 @@
+"""The admin dashboard: Reflex pages, page-local states, components."""

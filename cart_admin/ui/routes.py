@@ -1,0 +1,5 @@
+"""Route strings in one place."""
+
+LOGIN = "/login"
+OVERVIEW = "/"
+API_KEYS = "/settings/api-keys"
