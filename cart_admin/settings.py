@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     """Configuration read from the environment (and an optional `.env` file)."""
 
     model_config = SettingsConfigDict(
-        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+        env_file=PROJECT_ROOT / ".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     database_url: str = Field(
@@ -50,7 +53,6 @@ class Settings(BaseSettings):
         default=SchedulerMode.IN_PROCESS,
         description="'in-process' runs the ticks in the web process; 'off' leaves them to workers.",
     )
-    scheduler_tick_seconds: int = Field(default=30, ge=1, le=3600)
     demo_data: bool = Field(
         default=True, description="Create the demo merchant on first start with an empty database."
     )

@@ -1,0 +1,68 @@
+"""The real app in headless Chromium: log in through the page, read the Overview's figures."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from cart_admin.db import engine_for
+from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD
+from cart_admin.domain.overview import overview_figures
+from cart_admin.models import Company
+from cart_admin.models.types import utcnow
+from cart_admin.ui import format as fmt
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, base_url: str, email: str, password: str) -> None:
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(re.compile(r"/login"), timeout=30_000)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("#login-submit").click()
+
+
+def test_wrong_password_shows_a_clear_message(live_app, page) -> None:
+    _log_in(page, live_app.base_url, DEMO_EMAIL, "not-the-password")
+
+    expect(page.locator("#login-error")).to_have_text("Wrong e-mail or password.", timeout=15_000)
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_login_shows_overview_figures_from_the_database(live_app, page) -> None:
+    _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
+
+    carts = page.locator("#kpi-carts")
+    expect(carts).not_to_have_text("—", timeout=30_000)
+    with Session(engine_for(live_app.database_url)) as session:
+        company_id = session.exec(select(Company.id)).one()
+        figures = overview_figures(session, company_id=company_id, now=utcnow(), days=30)
+
+    expect(carts).to_have_text(fmt.count(figures.carts))
+    expect(page.locator("#kpi-abandoned")).to_have_text(fmt.count(figures.abandoned))
+    expect(page.locator("#kpi-in-recovery")).to_have_text(fmt.count(figures.in_recovery))
+    expect(page.locator("#kpi-recovered")).to_have_text(fmt.count(figures.recovered))
+    expect(page.locator("#kpi-revenue")).to_have_text(fmt.money(figures.revenue_recovered))
+    assert figures.carts > 1000 and figures.recovered > 0  # the demo history is there
+    screenshot(page, "overview")
+
+    # The same browser session authenticates the admin REST API.
+    me = page.request.get(f"{live_app.base_url}/api/me")
+    assert me.status == 200
+    assert me.json()["email"] == DEMO_EMAIL
+
+
+def test_logout_ends_the_session(live_app, page) -> None:
+    _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+
+    page.locator("#logout").click()
+    expect(page).to_have_url(re.compile(r"/login"), timeout=15_000)
+    assert page.request.get(f"{live_app.base_url}/api/me").status == 401
+    page.goto(f"{live_app.base_url}/")
+    expect(page).to_have_url(re.compile(r"/login"), timeout=15_000)
