@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlmodel import select
 
-from cart_admin.api.deps import CurrentPrincipal, NowDep, SessionDep, get_principal
+from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
 from cart_admin.api.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -43,7 +43,7 @@ from cart_admin.models import (
     UserRole,
 )
 
-router = APIRouter(prefix="/api", dependencies=[Depends(get_principal)])
+router = APIRouter(prefix="/api", route_class=AdminRoute)
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0)]

@@ -22,7 +22,12 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
             position = err.get("loc", ("body", "?"))[-1]
             errors.append({"field": "body", "message": f"Malformed JSON near position {position}."})
         else:
-            errors.append({"field": _field_path(tuple(err.get("loc", ()))), "message": err["msg"]})
+            errors.append(
+                {
+                    "field": _field_path(tuple(err.get("loc", ()))),
+                    "message": err["msg"].removeprefix("Value error, "),
+                }
+            )
     summary = "; ".join(
         e["message"] if e["field"] == "body" else f"{e['field']}: {e['message']}" for e in errors
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import datetime
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from cart_admin.db import get_engine
+from cart_admin.db import get_engine, session_scope
 from cart_admin.domain import auth
 from cart_admin.domain.auth import Principal
 from cart_admin.models.types import utcnow
@@ -52,32 +54,46 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def get_principal(request: Request, session: SessionDep, now: NowDep) -> Principal:
-    """The caller: a bearer API key, or the logged-in admin's session cookie."""
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
-        principal = auth.principal_for_api_key(session, plaintext=token.strip(), now=now)
-        if principal is None:
-            raise _unauthorized("Invalid or revoked API key.")
-        return principal
-    cookie = request.cookies.get(SESSION_COOKIE, "")
-    user = auth.user_for_session_token(session, token=cookie, now=now) if cookie else None
-    if user is None:
-        raise _unauthorized(
-            "Authentication required: log in, or send an API key as a bearer token."
-        )
-    if request.method in UNSAFE_METHODS and not _same_origin(request):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Cross-site request refused.")
-    return auth.principal_for_user(user)
+def authenticate_request(request: Request) -> Principal:
+    """The caller: a bearer API key, or the logged-in admin's session cookie; 401/403 otherwise."""
+    now = utcnow()
+    with session_scope() as session:
+        header = request.headers.get("authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise _unauthorized("Send the API key as 'Authorization: Bearer <key>'.")
+            principal = auth.principal_for_api_key(session, plaintext=token.strip(), now=now)
+            if principal is None:
+                raise _unauthorized("Invalid or revoked API key.")
+            return principal
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        user = auth.user_for_session_token(session, token=cookie, now=now) if cookie else None
+        if user is None:
+            raise _unauthorized(
+                "Authentication required: log in, or send an API key as a bearer token."
+            )
+        if request.method in UNSAFE_METHODS and not _same_origin(request):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Cross-site request refused.")
+        return auth.principal_for_user(user)
+
+
+class AdminRoute(APIRoute):
+    """Authenticates before FastAPI reads the body, so no credentials is 401 whatever is sent."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def authenticated(request: Request) -> Response:
+            request.state.principal = await run_in_threadpool(authenticate_request, request)
+            return await handler(request)
+
+        return authenticated
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller authenticated by AdminRoute."""
+    return request.state.principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-
-
-def session_ttl() -> timedelta:
-    from cart_admin.settings import get_settings
-
-    return timedelta(hours=get_settings().session_ttl_hours)

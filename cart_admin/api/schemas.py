@@ -8,6 +8,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
+from cart_admin.domain.origins import normalize_origin
 from cart_admin.models import CartStatus, LandingPageStatus, ProductStatus, UserRole
 
 T = TypeVar("T")
@@ -64,20 +65,21 @@ class LandingPageUpdate(BaseModel):
     allowed_origins: list[Origin] | None = Field(default=None, max_length=20)
     checkout_url: AnyHttpUrl | None = None
 
+    @field_validator("name", "status", "allowed_origins", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """Only `checkout_url` may be cleared with null; the others always have a value."""
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
+
     @field_validator("allowed_origins")
     @classmethod
     def _origins_are_origins(cls, values: list[str] | None) -> list[str] | None:
-        """An origin is scheme://host[:port], nothing more (CORS compares it exactly)."""
+        """Stored as browsers send them, so CORS can compare exactly; duplicates dropped."""
         if values is None:
             return None
-        cleaned = []
-        for value in values:
-            url = AnyHttpUrl(value)
-            if url.path not in (None, "", "/") or url.query or url.fragment:
-                raise ValueError(f"{value!r} is not an origin (scheme://host[:port] only)")
-            port = f":{url.port}" if url.port and str(url.port) in value else ""
-            cleaned.append(f"{url.scheme}://{url.host}{port}")
-        return list(dict.fromkeys(cleaned))
+        return list(dict.fromkeys(normalize_origin(value) for value in values))
 
 
 class ProductPublic(PublicModel):

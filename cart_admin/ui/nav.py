@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from cart_admin.ui.layout import shell
+from cart_admin.ui.routes import FAVICON
 from cart_admin.ui.state import AuthState
 
 
@@ -47,6 +48,7 @@ def admin_page(
         return rx.page(
             route=route,
             title=f"{title} · Cart Admin",
+            image=FAVICON,
             on_load=[AuthState.require_login, *(on_load or [])],
         )(page)
 

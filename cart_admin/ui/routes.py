@@ -3,3 +3,5 @@
 LOGIN = "/login"
 OVERVIEW = "/"
 API_KEYS = "/settings/api-keys"
+
+FAVICON = "/favicon.svg"

@@ -10,7 +10,7 @@ from cart_admin.db import session_scope
 from cart_admin.domain import auth
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
-from cart_admin.ui.routes import LOGIN, OVERVIEW
+from cart_admin.ui.routes import FAVICON, LOGIN, OVERVIEW
 from cart_admin.ui.state import AuthState
 
 
@@ -90,7 +90,7 @@ def login_form() -> rx.Component:
     )
 
 
-@rx.page(route=LOGIN, title="Log in · Cart Admin")
+@rx.page(route=LOGIN, title="Log in · Cart Admin", image=FAVICON)
 def login() -> rx.Component:
     return rx.center(
         rx.vstack(

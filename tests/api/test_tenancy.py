@@ -1,0 +1,169 @@
+"""Company isolation: one company's credentials never see or change another company's rows."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from cart_admin.api.app import create_api
+from cart_admin.api.deps import SESSION_COOKIE
+from cart_admin.domain.auth import token_digest
+from cart_admin.models import ApiKey, Cart, Customer, LandingPage, Product
+from tests.factories import (
+    make_api_key,
+    make_cart,
+    make_company,
+    make_customer,
+    make_landing_page,
+    make_login_session,
+    make_product,
+    make_user,
+)
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+PATHS = create_api().openapi()["paths"]
+ID_ENDPOINTS = sorted(
+    (method.upper(), path)
+    for path, item in PATHS.items()
+    if "{" in path
+    for method in item
+    if method in HTTP_METHODS
+)
+PARAM_MODEL = {
+    "page_id": LandingPage,
+    "product_id": Product,
+    "customer_id": Customer,
+    "cart_id": Cart,
+    "key_id": ApiKey,
+}
+BODIES = {"PATCH": {"name": "Taken over", "allowed_origins": ["https://evil.example"]}}
+
+
+def _tenant(session: Session, name: str) -> SimpleNamespace:
+    company = make_company(session, name)
+    owner = make_user(session, company)
+    page = make_landing_page(session, company, name=f"{name} page")
+    product = make_product(session, company, name=f"{name} mug")
+    customer = make_customer(session, company, last_name=name)
+    cart = make_cart(session, company, customer, items=[(product, 1)], landing_page=page)
+    key = make_api_key(session, company, name=f"{name} key")
+    key_id = session.exec(select(ApiKey.id).where(ApiKey.key_hash == token_digest(key))).one()
+    return SimpleNamespace(
+        company=company,
+        owner=owner,
+        key=key,
+        ids={
+            "page_id": page.id,
+            "product_id": product.id,
+            "customer_id": customer.id,
+            "cart_id": cart.id,
+            "key_id": key_id,
+        },
+    )
+
+
+@pytest.fixture
+def tenants(session: Session) -> tuple[SimpleNamespace, SimpleNamespace]:
+    return _tenant(session, "Alpha"), _tenant(session, "Bravo")
+
+
+def _api(key: str) -> TestClient:
+    return TestClient(create_api(), headers={"Authorization": f"Bearer {key}"})
+
+
+def _snapshot(engine, b: SimpleNamespace) -> dict:
+    """Every column of B's rows, read straight from the database."""
+    with Session(engine) as fresh:
+        return {
+            name: fresh.get(PARAM_MODEL[name], row_id).model_dump()
+            for name, row_id in b.ids.items()
+        }
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/api/landing-pages", "page_id"),
+        ("/api/products", "product_id"),
+        ("/api/customers", "customer_id"),
+        ("/api/carts", "cart_id"),
+        ("/api/api-keys", "key_id"),
+    ],
+)
+def test_listings_show_only_the_callers_rows(tenants, path, param):
+    for me in tenants:
+        response = _api(me.key).get(path)
+        assert response.status_code == 200
+        body = response.json()
+        paged = isinstance(body, dict)
+        items = body["items"] if paged else body
+        assert [i["id"] for i in items] == [me.ids[param]]
+        if paged:
+            assert body["total"] == 1
+
+
+def test_overview_and_me_are_per_company(tenants):
+    a, b = tenants
+    assert _api(a.key).get("/api/me").json()["company_name"] == "Alpha"
+    assert _api(b.key).get("/api/me").json()["company_name"] == "Bravo"
+    assert _api(a.key).get("/api/overview").json()["carts"] == 1
+
+
+def test_id_endpoints_list_is_complete():
+    assert ID_ENDPOINTS == [
+        ("DELETE", "/api/api-keys/{key_id}"),
+        ("GET", "/api/carts/{cart_id}"),
+        ("GET", "/api/customers/{customer_id}"),
+        ("GET", "/api/landing-pages/{page_id}"),
+        ("GET", "/api/products/{product_id}"),
+        ("PATCH", "/api/landing-pages/{page_id}"),
+    ]
+
+
+@pytest.mark.parametrize(("method", "path"), ID_ENDPOINTS)
+def test_another_companys_id_is_not_found(tenants, engine, method, path):
+    a, b = tenants
+    (param,) = re.findall(r"{(\w+)}", path)
+    before = _snapshot(engine, b)
+
+    response = _api(a.key).request(method, path.format(**b.ids), json=BODIES.get(method))
+
+    assert response.status_code == 404
+    model_name = PARAM_MODEL[param].__name__
+    assert response.json() == {"detail": f"{model_name} {b.ids[param]!r} not found"}
+    assert _snapshot(engine, b) == before
+    # The same request on A's own row is fine, so the 404 is about ownership only.
+    if method != "DELETE":
+        assert (
+            _api(a.key).request(method, path.format(**a.ids), json=BODIES.get(method)).status_code
+            == 200
+        )
+
+
+def test_revoking_another_companys_key_leaves_it_working(tenants, engine):
+    a, b = tenants
+    response = _api(a.key).delete(f"/api/api-keys/{b.ids['key_id']}")
+    assert response.status_code == 404
+    with Session(engine) as fresh:
+        assert fresh.get(ApiKey, b.ids["key_id"]).revoked_at is None
+    me = _api(b.key).get("/api/me")
+    assert me.status_code == 200
+    assert me.json()["company_id"] == b.company.id
+
+
+def test_session_cookie_is_scoped_to_the_users_company(tenants, session, engine):
+    a, b = tenants
+    token = make_login_session(session, a.owner)
+    api = TestClient(create_api(), cookies={SESSION_COOKIE: token})
+    before = _snapshot(engine, b)
+    assert api.get(f"/api/landing-pages/{b.ids['page_id']}").status_code == 404
+    assert (
+        api.patch(f"/api/landing-pages/{b.ids['page_id']}", json={"name": "x"}).status_code == 404
+    )
+    assert api.delete(f"/api/api-keys/{b.ids['key_id']}").status_code == 404
+    assert [p["id"] for p in api.get("/api/landing-pages").json()] == [a.ids["page_id"]]
+    assert _snapshot(engine, b) == before
