@@ -49,8 +49,10 @@ class UTCDateTime(TypeDecorator):
 # Money is Decimal with two places, never float.
 Money = sa.Numeric(12, 2, asdecimal=True)
 
-# JSON everywhere, JSONB on PostgreSQL.
-JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# JSON everywhere, JSONB on PostgreSQL; Python None is SQL NULL (not the JSON 'null').
+JSONType = sa.JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
 
 
 def enum_column(enum_cls: type[Enum]) -> sa.Enum:

@@ -34,7 +34,7 @@ def kpi_card(label: str, value, icon: str, hint=None, test_id: str = "") -> rx.C
         ),
         rx.text(
             value,
-            size="7",
+            size="6",
             weight="bold",
             margin_top="8px",
             id=test_id or None,
@@ -43,8 +43,7 @@ def kpi_card(label: str, value, icon: str, hint=None, test_id: str = "") -> rx.C
         rx.cond(hint is not None, rx.text(hint, size="1", color_scheme="gray", margin_top="2px"))
         if hint is not None
         else rx.fragment(),
-        flex="1",
-        min_width="180px",
+        min_width="0",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
@@ -66,3 +67,28 @@ def test_logout_ends_the_session(live_app, page) -> None:
     assert page.request.get(f"{live_app.base_url}/api/me").status == 401
     page.goto(f"{live_app.base_url}/")
     expect(page).to_have_url(re.compile(r"/login"), timeout=15_000)
+
+
+def test_owner_creates_and_revokes_an_api_key(live_app, page) -> None:
+    _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.get_by_role("link", name="API keys").click()
+    expect(page).to_have_url(re.compile(r"/settings/api-keys"), timeout=15_000)
+
+    page.locator("#create-key").click()  # no name yet: a form message, nothing created
+    expect(page.get_by_text("Give the key a name")).to_be_visible(timeout=15_000)
+    page.locator("#new-key-name").fill("Storefront sync")
+    page.locator("#create-key").click()
+    key = page.locator("#created-key")
+    expect(key).to_have_text(re.compile(r"^ca_"), timeout=15_000)
+    screenshot(page, "api-keys")
+    bearer = {"Authorization": f"Bearer {key.inner_text()}"}
+    assert httpx.get(f"{live_app.base_url}/api/me", headers=bearer).json()["via"] == "api_key"
+
+    page.get_by_role("row", name=re.compile("Storefront sync")).get_by_role(
+        "button", name="Revoke"
+    ).click()
+    expect(page.get_by_role("row", name=re.compile("Storefront sync"))).to_contain_text(
+        "Revoked", timeout=15_000
+    )
+    assert httpx.get(f"{live_app.base_url}/api/me", headers=bearer).status_code == 401

@@ -71,7 +71,7 @@ def _customer_label(customer, cart) -> str:
 
 
 def kpis() -> rx.Component:
-    return rx.flex(
+    return rx.grid(
         kpi_card("Carts", OverviewState.carts, "shopping-cart", test_id="kpi-carts"),
         kpi_card(
             "Abandoned",
@@ -101,8 +101,8 @@ def kpis() -> rx.Component:
             "from recovered carts",
             test_id="kpi-revenue",
         ),
+        columns="repeat(auto-fit, minmax(190px, 1fr))",
         gap="16px",
-        wrap="wrap",
         width="100%",
     )
 

@@ -1,0 +1,44 @@
+"""Take the README's screenshots from a running app: `python scripts/screenshots.py [BASE_URL]`.
+
+Logs in as the demo owner in headless Chromium and saves docs/screenshots/*.png.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+PAGES = {"overview": "/", "api-keys": "/settings/api-keys"}
+
+
+def main(base_url: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{base_url}/login")
+        page.locator("#email").fill(DEMO_EMAIL)
+        page.locator("#password").fill("")
+        page.screenshot(path=str(OUT / "login.png"))
+        page.locator("#password").fill(DEMO_PASSWORD)
+        page.locator("#login-submit").click()
+        expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+        for name, route in PAGES.items():
+            page.goto(f"{base_url}{route}")
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(OUT / f"{name}.png"))
+            print(OUT / f"{name}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:3000")
