@@ -130,6 +130,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Enum('ACTIVE', 'DRAFT', 'ARCHIVED', name='productstatus', native_enum=False, length=32), nullable=False),
     sa.Column('sales_count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], ),
+    sa.CheckConstraint('price >= 0', name='ck_products_price_non_negative'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('company_id', 'sku')
     )
@@ -217,6 +218,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], ),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
     sa.ForeignKeyConstraint(['landing_page_id'], ['landing_pages.id'], ),
+    sa.CheckConstraint('subtotal >= 0 AND discount_total >= 0 AND shipping_total >= 0 AND tax_total >= 0 AND grand_total >= 0 AND item_count >= 0', name='ck_carts_totals_non_negative'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('public_token')
     )
@@ -240,6 +242,8 @@ def upgrade() -> None:
     sa.Column('low_stock_threshold', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], ),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
+    sa.CheckConstraint('available >= 0', name='ck_inventory_available_non_negative'),
+    sa.CheckConstraint('reserved >= 0', name='ck_inventory_reserved_non_negative'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('product_id')
     )
@@ -294,6 +298,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], ),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], ),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
+    sa.CheckConstraint('quantity > 0', name='ck_cart_items_quantity_positive'),
+    sa.CheckConstraint('unit_price >= 0', name='ck_cart_items_unit_price_non_negative'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('cart_id', 'product_id')
     )
@@ -404,6 +410,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], ),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], ),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ),
+    sa.CheckConstraint('quantity > 0', name='ck_inventory_holds_quantity_positive'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('inventory_holds', schema=None) as batch_op:

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 
-from cart_admin.db import get_engine, session_scope
+from cart_admin.db import session_scope
 from cart_admin.domain import auth
 from cart_admin.domain.auth import Principal
 from cart_admin.models.types import utcnow
@@ -23,13 +23,8 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 def get_session() -> Iterator[Session]:
     """One session per request, committed when the handler returns without error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope() as session:
+        yield session
 
 
 def get_now() -> datetime:

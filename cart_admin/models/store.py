@@ -117,6 +117,7 @@ class Product(Timestamped, table=True):
     __table_args__ = (
         sa.UniqueConstraint("company_id", "sku"),
         sa.Index("ix_products_company_status", "company_id", "status"),
+        sa.CheckConstraint("price >= 0", name="ck_products_price_non_negative"),
     )
 
     id: str = id_field()
@@ -139,6 +140,10 @@ class Inventory(Timestamped, table=True):
     """Stock of one product: `available` units can be sold, `reserved` are held by carts."""
 
     __tablename__ = "inventory"
+    __table_args__ = (
+        sa.CheckConstraint("available >= 0", name="ck_inventory_available_non_negative"),
+        sa.CheckConstraint("reserved >= 0", name="ck_inventory_reserved_non_negative"),
+    )
 
     id: str = id_field()
     company_id: str = company_fk()
@@ -219,6 +224,11 @@ class Cart(Timestamped, table=True):
         sa.Index("ix_carts_status_last_activity", "status", "last_activity_at"),
         sa.Index("ix_carts_company_created", "company_id", "created_at"),
         sa.Index("ix_carts_company_abandoned", "company_id", "abandoned_at"),
+        sa.CheckConstraint(
+            "subtotal >= 0 AND discount_total >= 0 AND shipping_total >= 0 AND tax_total >= 0"
+            " AND grand_total >= 0 AND item_count >= 0",
+            name="ck_carts_totals_non_negative",
+        ),
     )
 
     id: str = id_field()
@@ -247,7 +257,11 @@ class CartItem(Timestamped, table=True):
     """A line of a cart; the snapshot keeps what the shopper saw even if the product changes."""
 
     __tablename__ = "cart_items"
-    __table_args__ = (sa.UniqueConstraint("cart_id", "product_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("cart_id", "product_id"),
+        sa.CheckConstraint("quantity > 0", name="ck_cart_items_quantity_positive"),
+        sa.CheckConstraint("unit_price >= 0", name="ck_cart_items_unit_price_non_negative"),
+    )
 
     id: str = id_field()
     company_id: str = company_fk()
@@ -262,7 +276,10 @@ class InventoryHold(SQLModel, table=True):
     """Units reserved for a cart until `expires_at` (the drawer's real urgency timer)."""
 
     __tablename__ = "inventory_holds"
-    __table_args__ = (sa.Index("ix_inventory_holds_active", "released_at", "expires_at"),)
+    __table_args__ = (
+        sa.Index("ix_inventory_holds_active", "released_at", "expires_at"),
+        sa.CheckConstraint("quantity > 0", name="ck_inventory_holds_quantity_positive"),
+    )
 
     id: str = id_field()
     company_id: str = company_fk()
