@@ -5,3 +5,12 @@ OVERVIEW = "/"
 API_KEYS = "/settings/api-keys"
 
 FAVICON = "/favicon.svg"
+
+
+def safe_next_path(value: str | None) -> str:
+    """Where to go after login: only a path on this site, never another host."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return OVERVIEW
+    if any(ord(ch) < 0x20 for ch in value):
+        return OVERVIEW
+    return value

@@ -8,7 +8,7 @@ from cart_admin.db import session_scope
 from cart_admin.domain import auth
 from cart_admin.models import Company
 from cart_admin.models.types import utcnow
-from cart_admin.ui.routes import LOGIN
+from cart_admin.ui.routes import LOGIN, OVERVIEW
 
 SESSION_COOKIE = "cart_admin_session"
 
@@ -64,6 +64,12 @@ class AuthState(rx.State):
         """on_load of every admin page: unknown or expired sessions go to the login page."""
         if not self._load_user():
             return rx.redirect(f"{LOGIN}?next={self.router.url.path or '/'}")
+
+    @rx.event
+    def skip_login_when_logged_in(self):
+        """on_load of the login page: a live session goes straight to the Overview."""
+        if self.session_token and self._load_user():
+            return rx.redirect(OVERVIEW)
 
     @rx.event
     def logout(self):

@@ -61,6 +61,8 @@ def test_login_shows_overview_figures_from_the_database(live_app, page) -> None:
 def test_logout_ends_the_session(live_app, page) -> None:
     _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
     expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.goto(f"{live_app.base_url}/login")  # already logged in: straight back
+    expect(page.locator("#kpi-carts")).to_be_visible(timeout=15_000)
 
     page.locator("#logout").click()
     expect(page).to_have_url(re.compile(r"/login"), timeout=15_000)

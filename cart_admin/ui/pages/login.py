@@ -10,7 +10,7 @@ from cart_admin.db import session_scope
 from cart_admin.domain import auth
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
-from cart_admin.ui.routes import FAVICON, LOGIN, OVERVIEW
+from cart_admin.ui.routes import FAVICON, LOGIN, safe_next_path
 from cart_admin.ui.state import AuthState
 
 
@@ -35,10 +35,7 @@ class LoginState(rx.State):
         self.error = ""
         auth_state = await self.get_state(AuthState)
         auth_state.session_token = token
-        target = self.router.url.query_parameters.get("next", OVERVIEW)
-        return rx.redirect(
-            target if target.startswith("/") and not target.startswith("//") else OVERVIEW
-        )
+        return rx.redirect(safe_next_path(self.router.url.query_parameters.get("next")))
 
     @rx.event
     def clear_error(self):
@@ -90,7 +87,12 @@ def login_form() -> rx.Component:
     )
 
 
-@rx.page(route=LOGIN, title="Log in · Cart Admin", image=FAVICON)
+@rx.page(
+    route=LOGIN,
+    title="Log in · Cart Admin",
+    image=FAVICON,
+    on_load=AuthState.skip_login_when_logged_in,
+)
 def login() -> rx.Component:
     return rx.center(
         rx.vstack(
