@@ -22,6 +22,11 @@ from cart_admin.db import engine_for
 from cart_admin.settings import PROJECT_ROOT, get_settings
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Reflex needs the project's Node/bun (scripts/setup.sh) even when pytest runs directly.
+_TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+if _TOOLS_BIN.is_dir() and str(_TOOLS_BIN) not in os.environ["PATH"]:
+    os.environ["PATH"] = f"{_TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 

@@ -40,13 +40,12 @@ from cart_admin.models import (
     Product,
     ProductStatus,
     User,
-    UserRole,
 )
 
 router = APIRouter(prefix="/api", route_class=AdminRoute)
 
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 def owned(session, model, row_id: str, principal: Principal):
@@ -62,12 +61,12 @@ def require_writer(principal: Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Your role can only read.")
 
 
-def require_owner(principal: Principal) -> None:
-    if principal.role is not UserRole.OWNER:
+def require_key_manager(principal: Principal) -> None:
+    if not auth.can_manage_api_keys(principal):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only an owner can do this.")
 
 
-def _paged(session, query, model, limit: int, offset: int) -> tuple[list, int]:
+def _paged(session, query, limit: int, offset: int) -> tuple[list, int]:
     total = session.exec(select(sa.func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.limit(limit).offset(offset)).all()
     return list(rows), total
@@ -98,7 +97,7 @@ def read_overview(
 ) -> OverviewPublic:
     """The Overview page's figures for the last `days` days."""
     figures = overview_figures(session, company_id=principal.company_id, now=now, days=days)
-    return OverviewPublic(**{f: getattr(figures, f) for f in OverviewPublic.model_fields})
+    return OverviewPublic.model_validate(figures)
 
 
 @router.get("/landing-pages", response_model=list[LandingPagePublic], tags=["landing pages"])
@@ -145,7 +144,7 @@ def list_products(
     query = select(Product).where(Product.company_id == principal.company_id)
     if product_status is not None:
         query = query.where(Product.status == product_status)
-    rows, total = _paged(session, query.order_by(Product.name, Product.id), Product, limit, offset)
+    rows, total = _paged(session, query.order_by(Product.name, Product.id), limit, offset)
     stock = _stock_by_product(session, [p.id for p in rows])
     items = [
         ProductPublic.model_validate(p).model_copy(update={"available": stock.get(p.id)})
@@ -183,7 +182,7 @@ def list_customers(
         .where(Customer.company_id == principal.company_id)
         .order_by(Customer.last_name, Customer.first_name, Customer.id)
     )
-    rows, total = _paged(session, query, Customer, limit, offset)
+    rows, total = _paged(session, query, limit, offset)
     items = [CustomerPublic.model_validate(c) for c in rows]
     return Page[CustomerPublic](items=items, total=total, limit=limit, offset=offset)
 
@@ -206,7 +205,7 @@ def list_carts(
     if cart_status is not None:
         query = query.where(Cart.status == cart_status)
     query = query.order_by(Cart.created_at.desc(), Cart.id)
-    rows, total = _paged(session, query, Cart, limit, offset)
+    rows, total = _paged(session, query, limit, offset)
     items = [CartPublic.model_validate(c) for c in rows]
     return Page[CartPublic](items=items, total=total, limit=limit, offset=offset)
 
@@ -225,7 +224,7 @@ def read_cart(cart_id: str, principal: CurrentPrincipal, session: SessionDep) ->
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic], tags=["account"])
 def list_api_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiKey]:
-    require_owner(principal)
+    require_key_manager(principal)
     query = (
         select(ApiKey)
         .where(ApiKey.company_id == principal.company_id)
@@ -244,7 +243,7 @@ def create_api_key(
     body: ApiKeyCreate, principal: CurrentPrincipal, session: SessionDep, now: NowDep
 ) -> ApiKeyCreated:
     """Create a key; the response holds the key itself, which is never shown again."""
-    require_owner(principal)
+    require_key_manager(principal)
     key, plaintext = auth.create_api_key(
         session,
         company_id=principal.company_id,
@@ -260,6 +259,6 @@ def create_api_key(
 def revoke_api_key(
     key_id: str, principal: CurrentPrincipal, session: SessionDep, now: NowDep
 ) -> None:
-    require_owner(principal)
+    require_key_manager(principal)
     if not auth.revoke_api_key(session, company_id=principal.company_id, key_id=key_id, now=now):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"ApiKey {key_id!r} not found")

@@ -14,10 +14,11 @@ from sqlmodel import Session
 
 from cart_admin.db import session_scope
 from cart_admin.domain import auth
-from cart_admin.domain.auth import Principal
+from cart_admin.domain.auth import SESSION_COOKIE, Principal
+from cart_admin.domain.origins import normalize_origin
 from cart_admin.models.types import utcnow
+from cart_admin.settings import get_settings
 
-SESSION_COOKIE = "cart_admin_session"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -42,11 +43,26 @@ def _unauthorized(message: str) -> HTTPException:
 
 
 def _same_origin(request: Request) -> bool:
-    """A cookie-authenticated write must come from our own pages (no cross-site forms)."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin:
-        return True  # non-browser clients send neither; browsers always send one on writes
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    """A cookie-authenticated write must come from our own pages (no cross-site forms).
+
+    Our own pages are APP_URL's origin, or the host the request was sent to (when no proxy
+    rewrites it); a request with neither Origin nor Referer is not from a browser form.
+    """
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True
+    try:
+        origin = normalize_origin(_origin_part(source))
+    except ValueError:
+        return False
+    if origin == normalize_origin(get_settings().app_url):
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "").lower()
+
+
+def _origin_part(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def authenticate_request(request: Request) -> Principal:

@@ -6,8 +6,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+)
 
+from cart_admin.domain.auth import clean_api_key_name
 from cart_admin.domain.origins import normalize_origin
 from cart_admin.models import CartStatus, LandingPageStatus, ProductStatus, UserRole
 
@@ -52,7 +62,19 @@ class LandingPagePublic(PublicModel):
     updated_at: datetime
 
 
+def _no_control_characters(value: str) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("cannot contain control characters")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_no_control_characters),
+]
 Origin = Annotated[str, Field(max_length=200)]
+CheckoutUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=500)]
 
 
 class LandingPageUpdate(BaseModel):
@@ -60,10 +82,10 @@ class LandingPageUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     status: LandingPageStatus | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=20)
-    checkout_url: AnyHttpUrl | None = None
+    checkout_url: CheckoutUrl | None = None
 
     @field_validator("name", "status", "allowed_origins", mode="before")
     @classmethod
@@ -164,7 +186,12 @@ class ApiKeyPublic(PublicModel):
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(max_length=200, description="1-100 characters once trimmed")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return clean_api_key_name(value)
 
 
 class ApiKeyCreated(ApiKeyPublic):

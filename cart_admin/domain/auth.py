@@ -15,10 +15,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from cart_admin.domain.tenancy import NotFound, get_owned
 from cart_admin.models import AdminSession, ApiKey, User, UserRole
 
 _hasher = PasswordHasher()
 API_KEY_PREFIX = "ca_"
+SESSION_COOKIE = "cart_admin_session"  # read by the API, written by the dashboard
+API_KEY_NAME_MAX = 100
 # A real argon2 hash to verify against when the e-mail is unknown, so timing does not
 # reveal which addresses have accounts.
 _DUMMY_HASH = _hasher.hash("not-a-password")
@@ -116,7 +119,7 @@ def create_api_key(
     plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         company_id=company_id,
-        name=name.strip()[:100] or "API key",
+        name=clean_api_key_name(name),
         prefix=plaintext[:10],
         key_hash=token_digest(plaintext),
         created_by_id=created_by_id,
@@ -143,13 +146,33 @@ def can_write(principal: Principal) -> bool:
     return principal.role in (UserRole.OWNER, UserRole.MARKETER)
 
 
+def can_manage_api_keys(principal: Principal) -> bool:
+    return principal.role is UserRole.OWNER
+
+
+def clean_api_key_name(name: str) -> str:
+    """The one rule for key names: 1-100 characters once trimmed; ValueError otherwise."""
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > API_KEY_NAME_MAX:
+        raise ValueError(f"give the key a name of 1 to {API_KEY_NAME_MAX} characters")
+    if any(ord(ch) < 0x20 for ch in cleaned):
+        raise ValueError("the key name cannot contain control characters")
+    return cleaned
+
+
+def principal_for_session_token(session: Session, *, token: str, now: datetime) -> Principal | None:
+    user = user_for_session_token(session, token=token, now=now)
+    return principal_for_user(user) if user is not None else None
+
+
 def principal_for_user(user: User) -> Principal:
     return Principal(company_id=user.company_id, user_id=user.id, role=user.role, via="session")
 
 
 def revoke_api_key(session: Session, *, company_id: str, key_id: str, now: datetime) -> bool:
-    key = session.get(ApiKey, key_id)
-    if key is None or key.company_id != company_id:
+    try:
+        key = get_owned(session, ApiKey, key_id, company_id=company_id)
+    except NotFound:
         return False
     if key.revoked_at is None:
         key.revoked_at = now

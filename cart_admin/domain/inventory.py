@@ -22,6 +22,8 @@ def release_expired_holds(session: Session, *, now: datetime, limit: int = 500) 
         .order_by(InventoryHold.expires_at)
         .limit(limit)
     ).all()
+    # SQLite's two-argument max() is PostgreSQL's greatest().
+    greatest = sa.func.max if session.get_bind().dialect.name == "sqlite" else sa.func.greatest
     released = 0
     for hold_id, product_id, quantity in due:
         claimed = session.execute(
@@ -35,9 +37,7 @@ def release_expired_holds(session: Session, *, now: datetime, limit: int = 500) 
             sa.update(Inventory)
             .where(Inventory.product_id == product_id)
             .values(
-                reserved=sa.func.max(Inventory.reserved - quantity, 0)
-                if session.get_bind().dialect.name == "sqlite"
-                else sa.func.greatest(Inventory.reserved - quantity, 0),
+                reserved=greatest(Inventory.reserved - quantity, 0),
                 available=Inventory.available + quantity,
             )
         )

@@ -10,6 +10,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 def normalize_origin(value: str) -> str:
     """The canonical form of an origin (lower case, no default port); ValueError if not one."""
     text = value.strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+        raise ValueError(f"{value!r} is not an origin: control characters")
     try:
         parts = urlsplit(text)
         port = parts.port

@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import reflex as rx
 
 from cart_admin.db import session_scope
 from cart_admin.domain import auth
-from cart_admin.models import Company
+from cart_admin.domain.auth import Principal
+from cart_admin.models import Company, UserRole
 from cart_admin.models.types import utcnow
+from cart_admin.settings import get_settings
 from cart_admin.ui.routes import LOGIN, OVERVIEW
 
-SESSION_COOKIE = "cart_admin_session"
+_settings = get_settings()
 
 
 class AuthState(rx.State):
-    """The admin's session: the cookie carries a random token, the database knows its user."""
+    """The admin's session: the cookie carries a random token, the database knows its user.
 
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict", max_age=12 * 3600)
+    Reflex writes the cookie from JavaScript, so it cannot be HttpOnly; it is SameSite=Strict,
+    Secure on https, and only its SHA-256 is stored server-side.
+    """
+
+    session_token: str = rx.Cookie(
+        "",
+        name=auth.SESSION_COOKIE,
+        same_site="strict",
+        max_age=_settings.session_ttl_hours * 3600,
+        secure=_settings.app_url.startswith("https://"),
+    )
     user_name: str = ""
     user_email: str = ""
     user_role: str = ""
     company_name: str = ""
+    company_currency: str = "USD"
     _company_id: str = ""
     _user_id: str = ""
 
@@ -30,7 +45,7 @@ class AuthState(rx.State):
 
     @rx.var
     def is_owner(self) -> bool:
-        return self.user_role == "owner"
+        return self.user_role == UserRole.OWNER.value
 
     @rx.var
     def user_initials(self) -> str:
@@ -39,8 +54,16 @@ class AuthState(rx.State):
 
     @property
     def company_id(self) -> str:
-        """The caller's company for data queries ("" when not logged in: queries find nothing)."""
+        """The company of the last page load, for read queries ("" when not logged in)."""
         return self._company_id
+
+    def principal(self) -> Principal | None:
+        """The caller, checked against the database now: every write goes through this, so a
+        session that ended in another tab, expired or lost its role cannot change anything."""
+        if not self.session_token:
+            return None
+        with session_scope() as session:
+            return auth.principal_for_session_token(session, token=self.session_token, now=utcnow())
 
     def _load_user(self) -> bool:
         with session_scope() as session:
@@ -52,6 +75,7 @@ class AuthState(rx.State):
             self.user_name, self.user_email = user.name, user.email
             self.user_role = user.role.value
             self.company_name = company.name if company else ""
+            self.company_currency = company.currency if company else "USD"
             self._company_id, self._user_id = user.company_id, user.id
         return True
 
@@ -63,7 +87,9 @@ class AuthState(rx.State):
     def require_login(self):
         """on_load of every admin page: unknown or expired sessions go to the login page."""
         if not self._load_user():
-            return rx.redirect(f"{LOGIN}?next={self.router.url.path or '/'}")
+            url = self.router.url
+            here = url.path + (f"?{url.query}" if url.query else "")
+            return rx.redirect(f"{LOGIN}?next={quote(here or OVERVIEW, safe='')}")
 
     @rx.event
     def skip_login_when_logged_in(self):

@@ -59,7 +59,8 @@ STATUS = SchedulerStatus()
 def _record(event: JobExecutionEvent) -> None:
     STATUS.last_run[event.job_id] = utcnow()
     if event.exception is not None:
-        STATUS.last_error[event.job_id] = repr(event.exception)[:300]
+        # Public health output: the error's kind only; the details go to the log.
+        STATUS.last_error[event.job_id] = type(event.exception).__name__
     else:
         STATUS.last_error.pop(event.job_id, None)
 

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from cart_admin.api.app import create_api
-from cart_admin.api.deps import SESSION_COOKIE
-from cart_admin.domain.auth import token_digest
+from cart_admin.domain.auth import SESSION_COOKIE, token_digest
 from cart_admin.models import ApiKey, LandingPage, UserRole
 from cart_admin.models.types import utcnow
 from tests.factories import (

@@ -6,13 +6,14 @@ import re
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from cart_admin.db import engine_for
 from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD
 from cart_admin.domain.overview import overview_figures
-from cart_admin.models import Company
+from cart_admin.models import AdminSession, ApiKey, Company
 from cart_admin.models.types import utcnow
 from cart_admin.ui import format as fmt
 from tests.browser.conftest import screenshot
@@ -94,3 +95,24 @@ def test_owner_creates_and_revokes_an_api_key(live_app, page) -> None:
         "Revoked", timeout=15_000
     )
     assert httpx.get(f"{live_app.base_url}/api/me", headers=bearer).status_code == 401
+
+
+def test_a_session_ended_elsewhere_cannot_create_keys(live_app, page) -> None:
+    """The page was loaded while logged in; the session then ends (another tab logs out)."""
+    _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.get_by_role("link", name="API keys").click()
+    expect(page.locator("#create-key")).to_be_visible(timeout=15_000)
+    with Session(engine_for(live_app.database_url)) as session:
+        keys_before = session.exec(select(sa.func.count()).select_from(ApiKey)).one()
+        session.execute(sa.update(AdminSession).values(revoked_at=utcnow()))
+        session.commit()
+
+    page.locator("#new-key-name").fill("Sneaky")
+    page.locator("#create-key").click()
+
+    expect(page.get_by_text("Only a logged-in owner can create API keys.")).to_be_visible(
+        timeout=15_000
+    )
+    with Session(engine_for(live_app.database_url)) as session:
+        assert session.exec(select(sa.func.count()).select_from(ApiKey)).one() == keys_before

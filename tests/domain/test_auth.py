@@ -208,11 +208,17 @@ def test_api_key_principal_and_throttled_last_use(session, company, user):
     assert last_used() == NOW + timedelta(minutes=2)
 
 
-def test_blank_api_key_name_gets_a_default(session, company):
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101, "tab\tname"])
+def test_api_key_name_must_be_1_to_100_printable_characters(session, company, name):
+    with pytest.raises(ValueError):
+        auth.create_api_key(session, company_id=company.id, name=name, created_by_id=None, now=NOW)
+
+
+def test_api_key_name_is_trimmed(session, company):
     key, _ = auth.create_api_key(
-        session, company_id=company.id, name="   ", created_by_id=None, now=NOW
+        session, company_id=company.id, name="  Zapier  ", created_by_id=None, now=NOW
     )
-    assert key.name == "API key"
+    assert key.name == "Zapier"
 
 
 @pytest.mark.parametrize("plaintext", ["", "ca_", "ca_unknown", "sk_live_abc"])

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from cart_admin.db import session_scope
 from cart_admin.domain import auth
+from cart_admin.domain.auth import Principal
 from cart_admin.models import ApiKey
 from cart_admin.models.types import utcnow
 from cart_admin.ui import format as fmt
@@ -22,22 +23,23 @@ class ApiKeysState(rx.State):
     created_key: str = ""
     error: str = ""
 
-    async def _owner_company(self) -> tuple[str, str] | None:
-        auth_state = await self.get_state(AuthState)
-        if not auth_state.company_id or not auth_state.is_owner:
+    async def _key_manager(self) -> Principal | None:
+        """The caller if, right now, they may manage keys (re-checked on every action)."""
+        principal = (await self.get_state(AuthState)).principal()
+        if principal is None or not auth.can_manage_api_keys(principal):
             return None
-        return auth_state.company_id, auth_state._user_id
+        return principal
 
     @rx.event
     async def load(self):
-        owner = await self._owner_company()
-        if owner is None:
+        principal = await self._key_manager()
+        if principal is None:
             self.keys = []
             return
         with session_scope() as session:
             rows = session.exec(
                 select(ApiKey)
-                .where(ApiKey.company_id == owner[0])
+                .where(ApiKey.company_id == principal.company_id)
                 .order_by(ApiKey.created_at.desc())
             ).all()
         self.keys = [
@@ -59,28 +61,36 @@ class ApiKeysState(rx.State):
 
     @rx.event
     async def create(self):
-        owner = await self._owner_company()
-        if owner is None:
-            self.error = "Only an owner can create API keys."
+        principal = await self._key_manager()
+        if principal is None:
+            self.error = "Only a logged-in owner can create API keys."
             return
-        name = self.new_name.strip()
-        if not name or len(name) > 100:
-            self.error = "Give the key a name of 1 to 100 characters (e.g. 'Storefront sync')."
+        try:
+            name = auth.clean_api_key_name(self.new_name)
+        except ValueError as exc:
+            self.error = f"{str(exc).capitalize()} (e.g. 'Storefront sync')."
             return
         with session_scope() as session:
             _key, plaintext = auth.create_api_key(
-                session, company_id=owner[0], name=name, created_by_id=owner[1], now=utcnow()
+                session,
+                company_id=principal.company_id,
+                name=name,
+                created_by_id=principal.user_id,
+                now=utcnow(),
             )
         self.created_key, self.new_name, self.error = plaintext, "", ""
         return ApiKeysState.load
 
     @rx.event
     async def revoke(self, key_id: str):
-        owner = await self._owner_company()
-        if owner is None:
+        principal = await self._key_manager()
+        if principal is None:
+            self.error = "Only a logged-in owner can revoke API keys."
             return
         with session_scope() as session:
-            auth.revoke_api_key(session, company_id=owner[0], key_id=key_id, now=utcnow())
+            auth.revoke_api_key(
+                session, company_id=principal.company_id, key_id=key_id, now=utcnow()
+            )
         return ApiKeysState.load
 
     @rx.event

@@ -44,7 +44,7 @@ class OverviewState(rx.State):
         self.in_recovery = fmt.count(figures.in_recovery)
         self.recovered = fmt.count(figures.recovered)
         self.recovery_rate = f"{fmt.percent(figures.recovery_rate)} of abandoned"
-        self.revenue_recovered = fmt.money(figures.revenue_recovered)
+        self.revenue_recovered = fmt.money(figures.revenue_recovered, auth.company_currency)
         self.recent = [
             {
                 "customer": _customer_label(customer, cart),
