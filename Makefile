@@ -26,8 +26,8 @@ demo: setup ## wipe the database and recreate the demo merchant
 	@$(WITH_ENV) alembic upgrade head
 	@$(WITH_ENV) python -m cart_admin.demo reset
 
-lint: setup ## ruff lint and format check
-	@$(WITH_ENV) ruff check . && ruff format --check .
+lint: setup ## ruff lint and format check, mypy
+	@$(WITH_ENV) ruff check . && ruff format --check . && mypy
 
 format: setup ## apply ruff's formatting and safe fixes
 	@$(WITH_ENV) ruff check --fix . && ruff format .

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlmodel import select
+from sqlmodel import col, select
 
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
 from cart_admin.api.schemas import (
@@ -105,7 +105,7 @@ def list_landing_pages(principal: CurrentPrincipal, session: SessionDep) -> list
     query = (
         select(LandingPage)
         .where(LandingPage.company_id == principal.company_id)
-        .order_by(LandingPage.created_at, LandingPage.id)
+        .order_by(col(LandingPage.created_at), col(LandingPage.id))
     )
     return list(session.exec(query).all())
 
@@ -144,7 +144,7 @@ def list_products(
     query = select(Product).where(Product.company_id == principal.company_id)
     if product_status is not None:
         query = query.where(Product.status == product_status)
-    rows, total = _paged(session, query.order_by(Product.name, Product.id), limit, offset)
+    rows, total = _paged(session, query.order_by(col(Product.name), col(Product.id)), limit, offset)
     stock = _stock_by_product(session, [p.id for p in rows])
     items = [
         ProductPublic.model_validate(p).model_copy(update={"available": stock.get(p.id)})
@@ -158,7 +158,7 @@ def _stock_by_product(session, product_ids: list[str]) -> dict[str, int]:
         return {}
     rows = session.exec(
         select(Inventory.product_id, Inventory.available).where(
-            Inventory.product_id.in_(product_ids)
+            col(Inventory.product_id).in_(product_ids)
         )
     ).all()
     return dict(rows)
@@ -180,7 +180,7 @@ def list_customers(
     query = (
         select(Customer)
         .where(Customer.company_id == principal.company_id)
-        .order_by(Customer.last_name, Customer.first_name, Customer.id)
+        .order_by(col(Customer.last_name), col(Customer.first_name), col(Customer.id))
     )
     rows, total = _paged(session, query, limit, offset)
     items = [CustomerPublic.model_validate(c) for c in rows]
@@ -204,7 +204,7 @@ def list_carts(
     query = select(Cart).where(Cart.company_id == principal.company_id)
     if cart_status is not None:
         query = query.where(Cart.status == cart_status)
-    query = query.order_by(Cart.created_at.desc(), Cart.id)
+    query = query.order_by(col(Cart.created_at).desc(), col(Cart.id))
     rows, total = _paged(session, query, limit, offset)
     items = [CartPublic.model_validate(c) for c in rows]
     return Page[CartPublic](items=items, total=total, limit=limit, offset=offset)
@@ -214,7 +214,7 @@ def list_carts(
 def read_cart(cart_id: str, principal: CurrentPrincipal, session: SessionDep) -> CartDetail:
     cart = owned(session, Cart, cart_id, principal)
     items = session.exec(
-        select(CartItem).where(CartItem.cart_id == cart.id).order_by(CartItem.created_at)
+        select(CartItem).where(CartItem.cart_id == cart.id).order_by(col(CartItem.created_at))
     ).all()
     return CartDetail(
         **CartPublic.model_validate(cart).model_dump(),
@@ -228,7 +228,7 @@ def list_api_keys(principal: CurrentPrincipal, session: SessionDep) -> list[ApiK
     query = (
         select(ApiKey)
         .where(ApiKey.company_id == principal.company_id)
-        .order_by(ApiKey.created_at.desc())
+        .order_by(col(ApiKey.created_at).desc())
     )
     return list(session.exec(query).all())
 

@@ -49,7 +49,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     api.include_router(health.router)
     api.include_router(admin.router)
     return api

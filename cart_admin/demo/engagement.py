@@ -75,7 +75,9 @@ def plan_upsells(world: World, cart: DemoCart) -> None:
             return
         kind = rng.pick(weights)
         shown.add(kind)
-        _present(world, cart, offers[kind])
+        offer = offers[kind]
+        assert offer is not None  # only built offers are weighted
+        _present(world, cart, offer)
 
 
 def _in_stock(world: World, cart: DemoCart) -> list[DemoProduct]:

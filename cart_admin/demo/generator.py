@@ -121,7 +121,7 @@ def reset_demo(session: Session, *, now: datetime, seed: int = DEFAULT_SEED) -> 
 
 def _insert(session: Session, rows: Rows) -> None:
     """Bulk inserts in dependency order, a chunk at a time."""
-    models = {model.__table__: model for model in rows.by_model}
+    models = {model.__table__: model for model in rows.by_model}  # type: ignore[attr-defined]
     for table in SQLModel.metadata.sorted_tables:
         model = models.get(table)
         if model is None:

@@ -53,16 +53,14 @@ def timeline(
         return {**NO_EVENTS, "status": St.FAILED, "error_message": ERRORS[channel],
                 "delivery_attempts": 3}  # fmt: skip
     sent = min(scheduled + rng.seconds(0, 90), world.now)
-    if goal_at is not None:
-        delivered, opened, clicked = _path_to(world, sent, goal_at, converts=converts)
-    else:
-        delivered, opened, clicked = _engagement(world, channel, sent)
-    delivered, opened, clicked = (
-        moment if moment is not None and moment <= world.now else None
-        for moment in (delivered, opened, clicked)
+    events: tuple[datetime | None, datetime | None, datetime | None] = (
+        _path_to(world, sent, goal_at, converts=converts)
+        if goal_at is not None
+        else _engagement(world, channel, sent)
     )
-    opened = opened if delivered else None
-    clicked = clicked if opened else None
+    delivered = _by_now(world, events[0])
+    opened = _by_now(world, events[1]) if delivered else None
+    clicked = _by_now(world, events[2]) if opened else None
     return {
         **NO_EVENTS,
         "status": _status(delivered, opened, clicked, converted=converts and goal_at is not None),
@@ -157,3 +155,8 @@ def add_intervention(
         updated_at=max([scheduled, *moments]),
         **events,
     )
+
+
+def _by_now(world: World, moment: datetime | None) -> datetime | None:
+    """An event that would happen after `now` has not happened yet."""
+    return moment if moment is not None and moment <= world.now else None

@@ -358,7 +358,9 @@ def _add_attempt_row(
         attempt_metadata={
             "itemCount": cart.item_count,
             "hasHighValueItems": any(p.price >= 100 for p in cart.products),
-            "customerLTV": money_str(customer.value_before(cart.abandoned_at) if customer else 0),
+            "customerLTV": money_str(
+                customer.value_before(cart.abandoned_at) if customer else Decimal("0.00")
+            ),
             "holdout": attempt.holdout,
         },
         scheduled_at=scheduled,

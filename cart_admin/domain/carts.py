@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cart_admin.models import Cart, Customer
 
@@ -13,9 +13,9 @@ def recent_carts(
     """The newest carts with their customers (outer join: guests have none)."""
     query = (
         select(Cart, Customer)
-        .join(Customer, Customer.id == Cart.customer_id, isouter=True)
+        .join(Customer, col(Customer.id) == col(Cart.customer_id), isouter=True)
         .where(Cart.company_id == company_id)
-        .order_by(Cart.last_activity_at.desc(), Cart.id)
+        .order_by(col(Cart.last_activity_at).desc(), col(Cart.id))
         .limit(limit)
     )
     return list(session.exec(query).all())

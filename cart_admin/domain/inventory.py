@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from cart_admin.models import Inventory, InventoryHold
 
@@ -17,25 +17,26 @@ def release_expired_holds(session: Session, *, now: datetime, limit: int = 500) 
     same moment never give the same units back twice.
     """
     due = session.execute(
-        sa.select(InventoryHold.id, InventoryHold.product_id, InventoryHold.quantity)
-        .where(InventoryHold.released_at.is_(None), InventoryHold.expires_at <= now)
-        .order_by(InventoryHold.expires_at)
+        sa.select(col(InventoryHold.id), col(InventoryHold.product_id), col(InventoryHold.quantity))
+        .where(col(InventoryHold.released_at).is_(None), col(InventoryHold.expires_at) <= now)
+        .order_by(col(InventoryHold.expires_at))
         .limit(limit)
     ).all()
     # SQLite's two-argument max() is PostgreSQL's greatest().
     greatest = sa.func.max if session.get_bind().dialect.name == "sqlite" else sa.func.greatest
     released = 0
     for hold_id, product_id, quantity in due:
-        claimed = session.execute(
+        result: sa.CursorResult = session.execute(  # type: ignore[assignment]
             sa.update(InventoryHold)
-            .where(InventoryHold.id == hold_id, InventoryHold.released_at.is_(None))
+            .where(col(InventoryHold.id) == hold_id, col(InventoryHold.released_at).is_(None))
             .values(released_at=now)
-        ).rowcount
+        )
+        claimed = result.rowcount
         if not claimed:
             continue  # another worker released it first
         session.execute(
             sa.update(Inventory)
-            .where(Inventory.product_id == product_id)
+            .where(col(Inventory.product_id) == product_id)
             .values(
                 reserved=greatest(Inventory.reserved - quantity, 0),
                 available=Inventory.available + quantity,

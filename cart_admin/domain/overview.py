@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from cart_admin.models import Cart, CartSaveAttempt, CartSaveStatus, CartStatus
 from cart_admin.models.types import to_money
@@ -51,13 +51,17 @@ def overview_figures(
     """
     start = now - timedelta(days=days)
     in_window = sa.and_(
-        Cart.company_id == company_id, Cart.created_at >= start, Cart.created_at < now
+        col(Cart.company_id) == company_id,
+        col(Cart.created_at) >= start,
+        col(Cart.created_at) < now,
     )
-    recovered_case = sa.and_(Cart.abandoned_at.is_not(None), Cart.status == CartStatus.CONVERTED)
+    recovered_case = sa.and_(
+        col(Cart.abandoned_at).is_not(None), col(Cart.status) == CartStatus.CONVERTED
+    )
     row = session.execute(
         sa.select(
             sa.func.count(),
-            sa.func.count(Cart.abandoned_at),
+            sa.func.count(col(Cart.abandoned_at)),
             sa.func.sum(sa.case((recovered_case, 1), else_=0)),
             sa.func.sum(sa.case((recovered_case, Cart.grand_total), else_=0)),
         ).where(in_window)
@@ -65,11 +69,11 @@ def overview_figures(
     in_recovery = session.execute(
         sa.select(sa.func.count())
         .select_from(CartSaveAttempt)
-        .join(Cart, Cart.id == CartSaveAttempt.cart_id)
+        .join(Cart, col(Cart.id) == col(CartSaveAttempt.cart_id))
         .where(
             in_window,
-            CartSaveAttempt.status.in_(RUNNING_STATUSES),
-            CartSaveAttempt.is_holdout.is_(False),
+            col(CartSaveAttempt.status).in_(RUNNING_STATUSES),
+            col(CartSaveAttempt.is_holdout).is_(False),
         )
     ).scalar_one()
     return OverviewFigures(

@@ -155,7 +155,7 @@ class CartIntervention(Timestamped, table=True):
 # The spec names the attempt relation on the intervention `cartSaveAttempt`; index it.
 sa.Index(
     "idx_cart_interventions_attempt",
-    CartIntervention.__table__.c.cart_save_attempt_id,
+    CartIntervention.__table__.c.cart_save_attempt_id,  # type: ignore[attr-defined]
 )
 
 
