@@ -7,8 +7,10 @@ import logging
 
 import reflex as rx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from starlette.types import ASGIApp
 
 from cart_admin.api.app import create_api
+from cart_admin.api.storefront_guard import StorefrontGuard
 from cart_admin.settings import SchedulerMode, get_settings
 from cart_admin.ui.pages import api_keys, login, overview  # noqa: F401  (registers the pages)
 from cart_admin.worker.scheduler import install_jobs, mark_started, mark_stopped
@@ -33,7 +35,12 @@ async def in_process_scheduler():
         mark_stopped()
 
 
-app = rx.App(
-    api_transformer=create_api(),
-)
+class CartAdminApp(rx.App):
+    """Reflex's app, wrapped so storefront paths get per-landing-page CORS and limits."""
+
+    def __call__(self) -> ASGIApp:
+        return StorefrontGuard(super().__call__())
+
+
+app = CartAdminApp(api_transformer=create_api())
 app.register_lifespan_task(in_process_scheduler)

@@ -278,3 +278,87 @@ def make_api_key(
         key.revoked_at = now
     _save(session, key)
     return plaintext
+
+
+# --- upsells: bundles and stock -----------------------------------------------------------
+
+import sqlmodel  # noqa: E402
+
+from cart_admin.models import BundleStatus, ProductBundle, ProductBundleItem  # noqa: E402
+
+
+def make_bundle(
+    session: Session,
+    company: Company,
+    *,
+    items: Sequence[tuple[Product, int]],
+    bundle_price: Decimal | str,
+    name: str | None = None,
+    status: BundleStatus = BundleStatus.ACTIVE,
+) -> ProductBundle:
+    """A bundle of `items` (product, quantity) sold at `bundle_price`."""
+    bundle = ProductBundle(
+        company_id=company.id,
+        name=name or f"Bundle {_n()}",
+        bundle_price=Decimal(bundle_price),
+        status=status,
+    )
+    _save(session, bundle)
+    _save(
+        session,
+        *(
+            ProductBundleItem(
+                company_id=company.id, bundle_id=bundle.id, product_id=product.id, quantity=qty
+            )
+            for product, qty in items
+        ),
+    )
+    return bundle
+
+
+def set_stock(session: Session, product: Product, available: int) -> Inventory:
+    """Create or update the product's inventory row with `available` units."""
+    query = sqlmodel.select(Inventory).where(Inventory.product_id == product.id)
+    stock = session.exec(query).first()
+    if stock is None:
+        stock = Inventory(company_id=product.company_id, product_id=product.id)
+    stock.available = available
+    return _save(session, stock)
+
+
+# --- storefront: discount codes and live-viewer heartbeats --------------------------------
+
+from cart_admin.models import DiscountCode, DiscountKind, ProductViewHeartbeat  # noqa: E402
+
+
+def make_discount_code(
+    session: Session,
+    company: Company,
+    *,
+    code: str | None = None,
+    kind: DiscountKind = DiscountKind.PERCENT,
+    value: Decimal | str = Decimal("10.00"),
+    **fields,
+) -> DiscountCode:
+    """A discount code (stored upper case, as the storefront looks it up)."""
+    row = DiscountCode(
+        company_id=company.id,
+        code=(code or f"CODE{_n()}").upper(),
+        kind=kind,
+        value=Decimal(value),
+        **fields,
+    )
+    return _save(session, row)
+
+
+def make_heartbeat(
+    session: Session, product: Product, *, session_id: str, last_seen_at: datetime | None = None
+) -> ProductViewHeartbeat:
+    """A storefront tab `session_id` viewing `product` (seen at `last_seen_at`, default now)."""
+    row = ProductViewHeartbeat(
+        company_id=product.company_id,
+        product_id=product.id,
+        session_id=session_id,
+        last_seen_at=last_seen_at or utcnow(),
+    )
+    return _save(session, row)

@@ -24,7 +24,7 @@ from cart_admin.api.schemas import (
     Page,
     ProductPublic,
 )
-from cart_admin.domain import auth
+from cart_admin.domain import auth, storefront
 from cart_admin.domain.auth import Principal
 from cart_admin.domain.overview import overview_figures
 from cart_admin.domain.tenancy import NotFound, get_owned
@@ -220,6 +220,17 @@ def read_cart(cart_id: str, principal: CurrentPrincipal, session: SessionDep) ->
         **CartPublic.model_validate(cart).model_dump(),
         items=[CartItemPublic.model_validate(i) for i in items],
     )
+
+
+@router.post("/carts/{cart_id}/convert", response_model=CartPublic, tags=["carts"])
+def convert_cart(cart_id: str, principal: CurrentPrincipal, session: SessionDep, now: NowDep):
+    """The merchant's order system reports an order for this cart (idempotent)."""
+    require_writer(principal)
+    cart = owned(session, Cart, cart_id, principal)
+    try:
+        return storefront.convert_cart(session, cart=cart, now=now)
+    except storefront.CartClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
 
 
 @router.get("/api-keys", response_model=list[ApiKeyPublic], tags=["account"])

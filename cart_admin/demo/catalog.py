@@ -327,4 +327,12 @@ LANDING_PAGES: tuple[LandingPageSpec, ...] = (
 )
 
 ALLOWED_ORIGINS = [SITE_URL, "https://www.bluebird-roasters.example"]
+# Each page wears a different drawer preset, so the demo shows the range.
+PAGE_PRESETS = {"shop": "espresso", "holiday-gifts": "luxury", "subscribe": "natural"}
+# (code, kind, value, minimum subtotal) the demo storefront's code field accepts.
+DISCOUNT_CODES = (
+    ("WELCOME10", "PERCENT", "10.00", None),
+    ("FREESHIP", "FREE_SHIPPING", "0.00", None),
+    ("SAVE5", "FIXED", "5.00", "30.00"),
+)
 CHECKOUT_URL = f"{SITE_URL}/checkout"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cart_admin.demo import catalog
 from cart_admin.demo.world import DemoBundle, DemoPage, DemoProduct, World
@@ -10,6 +10,8 @@ from cart_admin.models import (
     BundleStatus,
     CartSaveFlowConfig,
     Company,
+    DiscountCode,
+    DiscountKind,
     Inventory,
     LandingPage,
     LandingPageProduct,
@@ -21,6 +23,7 @@ from cart_admin.models import (
     User,
     UserRole,
 )
+from cart_admin.models.types import to_money
 
 DEMO_PASSWORD = "roast-demo-2026"
 DEMO_USERS = (
@@ -53,6 +56,21 @@ def create_store(world: World, *, password_hash: str) -> None:
     world.products = [_product(world, spec) for spec in catalog.PRODUCTS]
     world.bundles = [_bundle(world, spec) for spec in catalog.BUNDLES]
     world.pages = [_page(world, spec) for spec in catalog.LANDING_PAGES]
+    _add_discount_codes(world, created)
+
+
+def _add_discount_codes(world: World, created: datetime) -> None:
+    for code, kind, value, minimum in catalog.DISCOUNT_CODES:
+        world.rows.add(
+            DiscountCode,
+            id=world.rng.hex_id(),
+            company_id=world.company_id,
+            code=code,
+            kind=DiscountKind(kind),
+            value=to_money(value),
+            min_subtotal=to_money(minimum) if minimum else None,
+            created_at=created,
+        )
 
 
 def _add_flow_config(world: World) -> None:
@@ -149,7 +167,7 @@ def _page(world: World, spec: catalog.LandingPageSpec) -> DemoPage:
         status=LandingPageStatus.PUBLISHED,
         allowed_origins=list(catalog.ALLOWED_ORIGINS),
         checkout_url=catalog.CHECKOUT_URL,
-        cart_theme={},
+        cart_theme={"preset": catalog.PAGE_PRESETS.get(spec.slug, "light")},
         product_catalog={},
         created_at=page.created_at,
         updated_at=page.created_at,
@@ -184,7 +202,7 @@ def add_product_rows(world: World) -> None:
             review_count=spec.reviews,
             image_url=spec.image_url,
             category=spec.category,
-            tags=list(spec.tags),
+            tags=[*spec.tags, *(["subscribable"] if spec.is_coffee else [])],
             status=ProductStatus.ACTIVE,
             sales_count=spec.sales + product.sold,
             created_at=product.created_at,

@@ -15,6 +15,7 @@ from cart_admin.models.store import (
     CartItem,
     Company,
     Customer,
+    DiscountCode,
     Inventory,
     InventoryHold,
     LandingPage,
@@ -22,6 +23,7 @@ from cart_admin.models.store import (
     Product,
     ProductBundle,
     ProductBundleItem,
+    ProductViewHeartbeat,
     User,
 )
 
@@ -38,6 +40,7 @@ __all__ = [
     "CartVoiceCall",
     "Company",
     "Customer",
+    "DiscountCode",
     "Inventory",
     "InventoryHold",
     "LandingPage",
@@ -45,5 +48,6 @@ __all__ = [
     "Product",
     "ProductBundle",
     "ProductBundleItem",
+    "ProductViewHeartbeat",
     "User",
 ]

@@ -34,6 +34,12 @@ class LandingPageStatus(StrEnum):
     ARCHIVED = "ARCHIVED"
 
 
+class DiscountKind(StrEnum):
+    PERCENT = "PERCENT"  # value is a percentage of the subtotal
+    FIXED = "FIXED"  # value is an amount off the subtotal
+    FREE_SHIPPING = "FREE_SHIPPING"
+
+
 class CartStatus(StrEnum):
     ACTIVE = "ACTIVE"
     ABANDONED = "ABANDONED"

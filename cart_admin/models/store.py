@@ -20,11 +20,12 @@ from cart_admin.models.base import (
 from cart_admin.models.enums import (
     BundleStatus,
     CartStatus,
+    DiscountKind,
     LandingPageStatus,
     ProductStatus,
     UserRole,
 )
-from cart_admin.models.types import enum_column
+from cart_admin.models.types import Money, enum_column
 
 
 class Company(Timestamped, table=True):
@@ -39,6 +40,14 @@ class Company(Timestamped, table=True):
     currency: str = Field(default="USD", max_length=3)
     support_email: str | None = Field(default=None, max_length=254)
     support_phone: str | None = Field(default=None, max_length=32)
+    shipping_flat_rate: Decimal = Field(
+        default=Decimal("5.99"), sa_type=Money, sa_column_kwargs={"server_default": "5.99"}
+    )
+    tax_rate: Decimal = Field(  # a fraction: 0.0800 is 8 %
+        default=Decimal("0.0800"),
+        sa_type=sa.Numeric(6, 4),
+        sa_column_kwargs={"server_default": "0.0800"},
+    )
 
 
 class User(Timestamped, table=True):
@@ -248,6 +257,7 @@ class Cart(Timestamped, table=True):
     grand_total: Decimal = money(Decimal("0.00"))
     discount_code: str | None = Field(default=None, max_length=64)
     last_activity_at: datetime = timestamp(nullable=False, now=True)
+    checkout_started_at: datetime | None = timestamp()
     abandoned_at: datetime | None = timestamp()
     converted_at: datetime | None = timestamp()
     expired_at: datetime | None = timestamp()
@@ -270,6 +280,47 @@ class CartItem(Timestamped, table=True):
     product_snapshot: dict = json_field(dict)  # name, sku, image_url, price, compare_at_price
     quantity: int = Field(default=1, ge=1)
     unit_price: Decimal = money()
+
+
+class DiscountCode(SQLModel, table=True):
+    """A code the drawer's code field accepts; bound to one cart when `cart_id` is set."""
+
+    __tablename__ = "discount_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("company_id", "code"),
+        sa.CheckConstraint("value >= 0", name="ck_discount_codes_value_non_negative"),
+        sa.CheckConstraint("uses >= 0", name="ck_discount_codes_uses_non_negative"),
+    )
+
+    id: str = id_field()
+    company_id: str = company_fk()
+    code: str = Field(max_length=64)  # stored upper case
+    kind: DiscountKind = Field(sa_type=enum_column(DiscountKind))
+    value: Decimal = money(Decimal("0.00"))
+    min_subtotal: Decimal | None = money(None, nullable=True)
+    expires_at: datetime | None = timestamp()
+    max_uses: int | None = None
+    uses: int = 0
+    cart_id: str | None = fk("carts", nullable=True, index=False)
+    intervention_id: str | None = fk("cart_interventions", nullable=True, index=False)
+    is_active: bool = True
+    created_at: datetime = timestamp(nullable=False, now=True)
+
+
+class ProductViewHeartbeat(SQLModel, table=True):
+    """A storefront tab viewing a product, refreshed every ~20 s: live viewers are real."""
+
+    __tablename__ = "product_view_heartbeats"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "session_id"),
+        sa.Index("ix_product_view_heartbeats_product_seen", "product_id", "last_seen_at"),
+    )
+
+    id: str = id_field()
+    company_id: str = company_fk()
+    product_id: str = fk("products", index=False)
+    session_id: str = Field(max_length=64)
+    last_seen_at: datetime = timestamp(nullable=False, now=True)
 
 
 class InventoryHold(SQLModel, table=True):

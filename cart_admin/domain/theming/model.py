@@ -176,6 +176,8 @@ class AnchoringTrigger(_Group):
 
 
 class ThemeTriggers(_Group):
+    # Share of carts (by a hash of the cart token) that see no triggers, to measure lift.
+    control_share_percent: StrictInt = Field(default=10, ge=0, le=50)
     urgency: UrgencyTrigger = UrgencyTrigger()
     scarcity: ScarcityTrigger = ScarcityTrigger()
     free_shipping: FreeShippingTrigger = FreeShippingTrigger()
