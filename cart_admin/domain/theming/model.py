@@ -108,7 +108,7 @@ class ThemeTexts(_Group):
     title: Title = "Your cart"
     empty_message: Message = "Your cart is empty."
     checkout_button: ButtonLabel = "Secure checkout"
-    trust_line: OptionalLine = "Secure checkout · 30-day returns · 24/7 support"
+    trust_line: OptionalLine = ""  # the trust signals already say it; merchants add their own
 
 
 class ThemeAnimation(_Group):
