@@ -12,7 +12,12 @@ from starlette.types import ASGIApp
 from cart_admin.api.app import create_api
 from cart_admin.api.storefront_guard import StorefrontGuard
 from cart_admin.settings import SchedulerMode, get_settings
-from cart_admin.ui.pages import api_keys, login, overview  # noqa: F401  (registers the pages)
+from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
+    api_keys,
+    landing_pages,
+    login,
+    overview,
+)
 from cart_admin.worker.scheduler import install_jobs, mark_started, mark_stopped
 
 log = logging.getLogger(__name__)

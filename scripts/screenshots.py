@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-PAGES = {"overview": "/", "api-keys": "/settings/api-keys"}
+PAGES = {"overview": "/", "landing-pages": "/landing-pages", "api-keys": "/settings/api-keys"}
 
 
 def main(base_url: str) -> None:

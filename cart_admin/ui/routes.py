@@ -3,6 +3,7 @@
 LOGIN = "/login"
 OVERVIEW = "/"
 API_KEYS = "/settings/api-keys"
+LANDING_PAGES = "/landing-pages"
 
 FAVICON = "/favicon.svg"
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from cart_admin.db import engine_for
 from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD
 from cart_admin.domain.overview import overview_figures
-from cart_admin.models import AdminSession, ApiKey, Company
+from cart_admin.models import AdminSession, ApiKey, Company, LandingPage
 from cart_admin.models.types import utcnow
 from cart_admin.ui import format as fmt
 from tests.browser.conftest import screenshot
@@ -116,3 +116,19 @@ def test_a_session_ended_elsewhere_cannot_create_keys(live_app, page) -> None:
     )
     with Session(engine_for(live_app.database_url)) as session:
         assert session.exec(select(sa.func.count()).select_from(ApiKey)).one() == keys_before
+
+
+def test_landing_pages_show_the_embed_snippet_and_demo_store(live_app, page) -> None:
+    _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.get_by_role("link", name="Landing pages").click()
+    with Session(engine_for(live_app.database_url)) as session:
+        key = session.exec(select(LandingPage.public_key).where(LandingPage.slug == "shop")).one()
+
+    expect(page.get_by_text(f"/embed/{key}.js")).to_be_visible(timeout=15_000)
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Open demo store").first.click()
+    store = opened.value
+    store.wait_for_load_state()
+    assert store.url.endswith("/demo/store/shop")
+    expect(store.get_by_role("heading", name="Bluebird Shop")).to_be_visible()
