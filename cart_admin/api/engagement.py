@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import Session
 
 from cart_admin.api.deps import NowDep, SessionDep
-from cart_admin.api.public_schemas import Impression, Interaction
+from cart_admin.api.public_schemas import Impression, Interaction, SessionId
 from cart_admin.domain import storefront as shop
 from cart_admin.domain import triggers
 from cart_admin.domain.tenancy import NotFound
@@ -27,8 +27,11 @@ def store_and_cart(session: Session, token: str) -> tuple[shop.Storefront, Cart]
 
 
 @router.get("/cart-triggers/{token}")
-def applicable_triggers(token: Token, session: SessionDep, now: NowDep) -> dict:
-    """The triggers true for this cart now, and the theme's trigger configuration."""
+def applicable_triggers(
+    token: Token, session: SessionDep, now: NowDep, viewer: Annotated[SessionId, Query()] = ""
+) -> dict:
+    """The triggers true for this cart now (live viewers: tabs other than `viewer`), and
+    the theme's trigger configuration."""
     store, cart = store_and_cart(session, token)
     priced = shop.reprice(session, store=store, cart=cart, now=now)
     facts = triggers.cart_triggers(
@@ -38,6 +41,7 @@ def applicable_triggers(token: Token, session: SessionDep, now: NowDep) -> dict:
         lines=priced.items,
         totals=priced.totals,
         now=now,
+        viewer_session=viewer or None,
     )
     return {"triggers": facts, "config": store.theme.triggers.model_dump(mode="json")}
 

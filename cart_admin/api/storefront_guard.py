@@ -98,9 +98,16 @@ class StorefrontGuard:
             retry = [*cors, (b"retry-after", str(wait).encode())]
             await _respond(send, 429, "Too many requests; try again shortly.", retry)
             return
-        length = headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            await _respond(send, 413, f"Request body over {MAX_BODY_BYTES} bytes.", cors)
+        too_big = f"Request body over {MAX_BODY_BYTES} bytes."
+        length = headers.get("content-length")
+        if length is None:  # chunked: read it here, within the limit, then replay it
+            body = await _read_limited(receive)
+            if body is None:
+                await _respond(send, 413, too_big, cors)
+                return
+            receive = _replay(body)
+        elif not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            await _respond(send, 413, too_big, cors)
             return
         await self.app(scope, _limited(receive), _with_headers(send, cors))
 
@@ -139,6 +146,36 @@ def _limited(receive: Receive) -> Receive:
         return message
 
     return wrapped
+
+
+async def _read_limited(receive: Receive) -> bytes | None:
+    """The whole body, or None once it passes the limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:

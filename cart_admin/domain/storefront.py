@@ -363,9 +363,14 @@ def snapshot(product: Product) -> dict:
 
 
 def reprice(session: Session, *, store: Storefront, cart: Cart, now: datetime) -> PricedCart:
-    """Refresh unit prices from the catalog, re-check the code, store the totals."""
+    """Refresh unit prices from the catalog, re-check the code, store the totals.
+
+    A converted or expired cart is history: it is shown as it was paid, never recomputed.
+    """
     session.flush()
     lines = cart_lines(session, cart)
+    if cart.status not in OPEN_STATUSES:
+        return PricedCart(cart=cart, items=lines, totals=_stored_totals(store, cart))
     for item, product in lines:
         if item.unit_price != product.price:
             item.unit_price = product.price
@@ -403,6 +408,24 @@ def reprice(session: Session, *, store: Storefront, cart: Cart, now: datetime) -
     session.add(cart)
     session.flush()
     return PricedCart(cart=cart, items=lines, totals=totals, notice=notice)
+
+
+def _stored_totals(store: Storefront, cart: Cart) -> pricing.Totals:
+    settings = store.theme.triggers.free_shipping
+    return pricing.Totals(
+        item_count=cart.item_count,
+        subtotal=cart.subtotal,
+        discount_total=cart.discount_total,
+        shipping_total=cart.shipping_total,
+        tax_total=cart.tax_total,
+        grand_total=cart.grand_total,
+        free_shipping=pricing.free_shipping_status(
+            subtotal=cart.subtotal,
+            discount=cart.discount_total,
+            threshold=settings.threshold,
+            basis=settings.measured,
+        ),
+    )
 
 
 def convert_cart(session: Session, *, cart: Cart, now: datetime) -> Cart:

@@ -191,7 +191,7 @@ async function load() {
   }
   const g = gen;
   try {
-    const c = await req("GET", cartUrl());
+    const c = await req("GET", cartUrl(viewerQuery()));
     if (g === gen) setCart(c);
   } catch (e) {
     if (g !== gen) return state.cart;
@@ -248,7 +248,7 @@ async function change(fn, opts) {
   }
 }
 const quiet = (p) => p.catch(() => null);
-const gone = () => req("GET", cartUrl()).then((c) => (setCart(c), false), (e) => e.status === 404);
+const gone = () => req("GET", cartUrl(viewerQuery())).then((c) => (setCart(c), false), (e) => e.status === 404);
 
 function addItem(pid, qty) {
   return mutate(async () => {
@@ -366,10 +366,18 @@ function acceptOffer(o) {
 }
 
 // ---- live viewers heartbeat
-function heartbeat() {
-  if (PREVIEW || !(TRIG.live_viewers && TRIG.live_viewers.enabled) || document.visibilityState !== "visible") return;
+function tabId() {
   let sid = store("s", "cart_admin:session");
   if (!sid) store("s", "cart_admin:session", (sid = rid()));
+  return sid;
+}
+// Reads name this tab, so live viewers count only the other shoppers.
+function viewerQuery() {
+  return TRIG.live_viewers && TRIG.live_viewers.enabled ? "?viewer=" + encodeURIComponent(tabId()) : "";
+}
+function heartbeat() {
+  if (PREVIEW || !(TRIG.live_viewers && TRIG.live_viewers.enabled) || document.visibilityState !== "visible") return;
+  const sid = tabId();
   const ids = new Set(((state.cart && state.cart.items) || []).map((i) => String(i.product_id)));
   document.querySelectorAll("[data-cart-admin-product]").forEach((el) => {
     const v = el.getAttribute("data-cart-admin-product");
