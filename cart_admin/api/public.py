@@ -186,7 +186,12 @@ def read_cart(
 
 @router.post("/carts/{token}/items", response_model=CartOut)
 def add_item(
-    public_key: PublicKey, token: Token, body: AddItem, session: SessionDep, now: NowDep
+    public_key: PublicKey,
+    token: Token,
+    body: AddItem,
+    session: SessionDep,
+    now: NowDep,
+    viewer: ViewerSession = "",
 ) -> CartOut:
     store = _store(session, public_key)
     cart = _cart(session, store, token)
@@ -201,7 +206,7 @@ def add_item(
         )
     except shop.CartError as exc:
         raise _refused(exc) from exc
-    return cart_out(session, store, priced, now)
+    return cart_out(session, store, priced, now, viewer)
 
 
 @router.patch("/carts/{token}/items/{product_id}", response_model=CartOut)
@@ -212,6 +217,7 @@ def set_quantity(
     body: SetQuantity,
     session: SessionDep,
     now: NowDep,
+    viewer: ViewerSession = "",
 ) -> CartOut:
     store = _store(session, public_key)
     cart = _cart(session, store, token)
@@ -221,12 +227,17 @@ def set_quantity(
         )
     except shop.CartError as exc:
         raise _refused(exc) from exc
-    return cart_out(session, store, priced, now)
+    return cart_out(session, store, priced, now, viewer)
 
 
 @router.delete("/carts/{token}/items/{product_id}", response_model=CartOut)
 def remove_item(
-    public_key: PublicKey, token: Token, product_id: ProductIdPath, session: SessionDep, now: NowDep
+    public_key: PublicKey,
+    token: Token,
+    product_id: ProductIdPath,
+    session: SessionDep,
+    now: NowDep,
+    viewer: ViewerSession = "",
 ) -> CartOut:
     store = _store(session, public_key)
     cart = _cart(session, store, token)
@@ -234,12 +245,17 @@ def remove_item(
         priced = shop.remove_item(session, store=store, cart=cart, product_id=product_id, now=now)
     except shop.CartError as exc:
         raise _refused(exc) from exc
-    return cart_out(session, store, priced, now)
+    return cart_out(session, store, priced, now, viewer)
 
 
 @router.post("/carts/{token}/discount", response_model=CartOut)
 def apply_discount(
-    public_key: PublicKey, token: Token, body: ApplyCode, session: SessionDep, now: NowDep
+    public_key: PublicKey,
+    token: Token,
+    body: ApplyCode,
+    session: SessionDep,
+    now: NowDep,
+    viewer: ViewerSession = "",
 ) -> CartOut:
     store = _store(session, public_key)
     cart = _cart(session, store, token)
@@ -247,12 +263,16 @@ def apply_discount(
         priced = shop.apply_discount(session, store=store, cart=cart, code=body.code, now=now)
     except (shop.CartError, DiscountError) as exc:
         raise _refused(exc) from exc
-    return cart_out(session, store, priced, now)
+    return cart_out(session, store, priced, now, viewer)
 
 
 @router.delete("/carts/{token}/discount", response_model=CartOut)
 def remove_discount(
-    public_key: PublicKey, token: Token, session: SessionDep, now: NowDep
+    public_key: PublicKey,
+    token: Token,
+    session: SessionDep,
+    now: NowDep,
+    viewer: ViewerSession = "",
 ) -> CartOut:
     store = _store(session, public_key)
     cart = _cart(session, store, token)
@@ -260,12 +280,16 @@ def remove_discount(
         priced = shop.remove_discount(session, store=store, cart=cart, now=now)
     except shop.CartError as exc:
         raise _refused(exc) from exc
-    return cart_out(session, store, priced, now)
+    return cart_out(session, store, priced, now, viewer)
 
 
 @router.post("/carts/{token}/checkout", response_model=CheckoutOut)
 def start_checkout(
-    public_key: PublicKey, token: Token, session: SessionDep, now: NowDep
+    public_key: PublicKey,
+    token: Token,
+    session: SessionDep,
+    now: NowDep,
+    viewer: ViewerSession = "",
 ) -> CheckoutOut:
     store = _store(session, public_key)
     cart = _cart(session, store, token)
@@ -273,7 +297,7 @@ def start_checkout(
         url, priced = shop.start_checkout(session, store=store, cart=cart, now=now)
     except shop.CartError as exc:
         raise _refused(exc) from exc
-    return CheckoutOut(checkout_url=url, cart=cart_out(session, store, priced, now))
+    return CheckoutOut(checkout_url=url, cart=cart_out(session, store, priced, now, viewer))
 
 
 @router.post("/heartbeat")

@@ -61,6 +61,12 @@ def _origins_for_path(path: str) -> list[str] | None:
     return None
 
 
+def _limit_scope(path: str) -> str:
+    """What a client's request budget is counted against: the page's key or the cart token."""
+    match = PUBLIC_KEY_PATH.match(path) or TOKEN_PATH.match(path)
+    return match.group(1) if match else path
+
+
 def is_storefront_path(path: str) -> bool:
     return bool(PUBLIC_KEY_PATH.match(path) or TOKEN_PATH.match(path))
 
@@ -93,7 +99,7 @@ class StorefrontGuard:
             await _respond(send, 403, "This origin may not use this storefront.", [])
             return
         client = (scope.get("client") or ("?", 0))[0]
-        ok, wait = self.limiter.allow(f"{client}|{scope['path'].split('/')[3]}")
+        ok, wait = self.limiter.allow(f"{client}|{_limit_scope(scope['path'])}")
         if not ok:
             retry = [*cors, (b"retry-after", str(wait).encode())]
             await _respond(send, 429, "Too many requests; try again shortly.", retry)

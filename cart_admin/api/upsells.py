@@ -122,6 +122,8 @@ def accepted(offer_id: OfferId, session: SessionDep, now: NowDep) -> dict:
             priced = shop.add_item(
                 session, store=store, cart=cart, product_id=product_id, quantity=quantity, now=now
             )
+    except shop.CartClosed as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     except (upsell.UpsellError, shop.CartError) as exc:
         raise HTTPException(422, detail=str(exc)) from exc
     priced = priced or shop.reprice(session, store=store, cart=cart, now=now)

@@ -142,7 +142,7 @@ async function req(method, url, body) {
   }
   return data;
 }
-const cartUrl = (rest) => PUB + "/carts/" + encodeURIComponent(state.token) + (rest || "");
+const cartUrl = (rest) => PUB + "/carts/" + encodeURIComponent(state.token) + (rest || "") + viewerQuery();
 
 // ---- state
 const state = {
@@ -191,7 +191,7 @@ async function load() {
   }
   const g = gen;
   try {
-    const c = await req("GET", cartUrl(viewerQuery()));
+    const c = await req("GET", cartUrl());
     if (g === gen) setCart(c);
   } catch (e) {
     if (g !== gen) return state.cart;
@@ -248,7 +248,7 @@ async function change(fn, opts) {
   }
 }
 const quiet = (p) => p.catch(() => null);
-const gone = () => req("GET", cartUrl(viewerQuery())).then((c) => (setCart(c), false), (e) => e.status === 404);
+const gone = () => req("GET", cartUrl()).then((c) => (setCart(c), false), (e) => e.status === 404);
 
 function addItem(pid, qty) {
   return mutate(async () => {
