@@ -221,3 +221,45 @@ def test_every_preset_renders_on_the_demo_store(live_app, page, preset) -> None:
     expect(_ca(page, "item")).to_have_count(2)
     page.wait_for_timeout(400)  # the opening animation
     screenshot(page, f"preset-{preset}", full_page=False)
+
+
+def test_drawer_fits_a_360px_phone(live_app, browser) -> None:
+    _fresh_treatment_theme(live_app)
+    (product,) = _products(live_app, max_price="30", count=1)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        _open_store(page, live_app)
+        page.evaluate("(id) => MomentumCart.add(id, 1)", product.id)
+        expect(_ca(page, "item")).to_have_count(1)
+        page.wait_for_timeout(400)
+
+        panel = _ca(page, "drawer").bounding_box()
+        checkout = _ca(page, "checkout").bounding_box()
+        screenshot(page, "storefront-phone", full_page=False)
+    finally:
+        context.close()
+    assert panel is not None and checkout is not None
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= 360
+    assert checkout["y"] + checkout["height"] <= 740  # the checkout button is on screen
+
+
+def test_drawer_rereads_the_cart_when_opened(live_app, page) -> None:
+    """Another tab changed the cart: opening the drawer shows the server's cart."""
+    import httpx
+
+    _fresh_treatment_theme(live_app)
+    first, second = _products(live_app, max_price="30", count=2)
+    _open_store(page, live_app)
+    page.evaluate("(id) => MomentumCart.add(id, 1)", first.id)
+    expect(_ca(page, "item")).to_have_count(1)
+    page.keyboard.press("Escape")
+    key = _page(live_app).public_key
+    token = page.evaluate(f"localStorage.getItem('cart_admin:{key}')")
+
+    httpx.post(f"{live_app.base_url}/api/public/{key}/carts/{token}/items",
+               json={"product_id": second.id, "quantity": 1}).raise_for_status()  # fmt: skip
+    page.evaluate("MomentumCart.open()")
+
+    expect(_ca(page, "item")).to_have_count(2)
+    expect(_ca(page, "count")).to_have_text("2")
