@@ -28,6 +28,12 @@ from cart_admin.models import (
 )
 
 HEARTBEAT_TTL = timedelta(seconds=60)
+ITEM_FACT_TRIGGERS = {
+    "scarcity": "SCARCITY",
+    "social_proof": "SOCIAL_PROOF",
+    "anchoring": "ANCHORING",
+    "viewers": "SOCIAL_PROOF",
+}
 
 
 class TriggerError(ValueError):
@@ -129,8 +135,6 @@ def cart_triggers(
 ) -> dict[str, Any]:
     """What the drawer may show: switched on in the theme AND true for this cart."""
     settings = theme.triggers
-    if in_control_group(cart.public_token, settings.control_share_percent):
-        return {"control": True}
     result: dict[str, Any] = {"control": False}
     expiry = hold_expiry(session, cart, now) if settings.urgency.enabled and lines else None
     if expiry is not None:
@@ -177,7 +181,28 @@ def cart_triggers(
         if facts:
             items[product.id] = facts
     result["items"] = items
+    if in_control_group(cart.public_token, settings.control_share_percent):
+        # Shown nothing; `eligible` lets the drawer record what it would have seen.
+        return {"control": True, "eligible": eligible_impressions(result)}
     return result
+
+
+def eligible_impressions(facts: dict[str, Any]) -> list[dict[str, str]]:
+    """The (trigger, placement, product) impressions a treatment cart would record."""
+    found: list[dict[str, str]] = []
+    if "urgency" in facts:
+        found.append({"trigger": "URGENCY", "placement": "CART_HEADER"})
+    if facts.get("free_shipping"):
+        found.append({"trigger": "GOAL_GRADIENT", "placement": "CART_FOOTER"})
+    if facts.get("trust_signals"):
+        found.append({"trigger": "AUTHORITY", "placement": "CART_FOOTER"})
+    for product_id, item in facts.get("items", {}).items():
+        for key, trigger in ITEM_FACT_TRIGGERS.items():
+            if key in item:
+                found.append(
+                    {"trigger": trigger, "placement": "CART_ITEM", "product_id": product_id}
+                )
+    return found
 
 
 def record_impression(

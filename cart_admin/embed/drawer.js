@@ -403,8 +403,19 @@ function findKey(k) {
   return null;
 }
 
+// A control cart shows nothing, but records what it would have seen (to measure lift).
+function controlImpressions() {
+  const t = state.cart && state.cart.triggers;
+  if (PREVIEW || !state.open || !state.token || !t || !t.control) return;
+  for (const e of t.eligible || []) {
+    once(["c", state.token, e.trigger, e.product_id || ""].join("|"),
+      MOM + "/cart-triggers/" + encodeURIComponent(state.token) + "/impression",
+      { trigger: e.trigger, placement: e.placement, variant: "control" });
+  }
+}
 function render() {
   if (!root) return;
+  controlImpressions();
   const c = state.cart;
   const n = (c && c.item_count) || 0;
   badge.textContent = n > 99 ? "99+" : String(n);

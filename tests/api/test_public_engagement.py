@@ -147,15 +147,15 @@ def test_the_theme_switches_urgency_off(shop) -> None:
     assert "urgency" not in facts
 
 
-def test_a_control_cart_gets_only_the_control_flag(shop) -> None:
+def test_a_control_cart_shows_nothing_but_what_it_would_have_seen(shop) -> None:
     page = _page(shop.session, shop.company, {"control_share_percent": 50})
     token = _set_token(shop.session, _cart(shop, page, (shop.mug, 1)), _token_in_group(50, True))
 
     endpoint = shop.api.get(f"{MOM}/cart-triggers/{token}").json()
     cart = shop.api.get(f"/api/public/{page.public_key}/carts/{token}").json()
 
-    assert endpoint["triggers"] == {"control": True}
-    assert cart["triggers"] == {"control": True}
+    for triggers in (endpoint["triggers"], cart["triggers"]):
+        assert set(triggers) == {"control", "eligible"} and triggers["control"] is True
     assert endpoint["config"]["control_share_percent"] == 50
 
     treated = _set_token(shop.session, token, _token_in_group(50, False))

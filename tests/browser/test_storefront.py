@@ -15,6 +15,7 @@ from cart_admin.domain.theming import PRESET_IDS
 from cart_admin.domain.triggers import in_control_group
 from cart_admin.models import (
     Cart,
+    CartTriggerImpression,
     Inventory,
     LandingPage,
     LandingPageProduct,
@@ -168,6 +169,15 @@ def test_control_group_sees_no_triggers(live_app, page) -> None:
     expect(_ca(page, "item")).to_have_count(1)
     for trigger in ("urgency", "free-shipping", "social-proof", "anchoring", "trust", "scarcity"):
         expect(_ca(page, trigger)).to_have_count(0)
+    # ... but records what it would have seen, as control impressions, to measure lift.
+    page.wait_for_timeout(500)
+    with _db(live_app) as session:
+        cart_id = session.exec(select(Cart.id).where(col(Cart.public_token) == token)).one()
+        rows = session.exec(
+            select(CartTriggerImpression).where(col(CartTriggerImpression.cart_id) == cart_id)
+        ).all()
+    assert {r.trigger.value for r in rows} >= {"URGENCY", "GOAL_GRADIENT"}
+    assert all(r.control and r.variant == "control" for r in rows)
 
 
 def test_storefront_css_does_not_leak_in(live_app, page) -> None:

@@ -334,7 +334,7 @@ def _control_token(share: int, inside: bool) -> str:
             return token
 
 
-def test_a_control_cart_gets_only_the_control_flag(session: Session) -> None:
+def test_a_control_cart_shows_nothing_and_lists_what_it_would_have_seen(session: Session) -> None:
     _company, store, product = _everything_on(session)
     store.page.cart_theme = {
         "triggers": {"control_share_percent": 50, "live_viewers": {"enabled": True}}
@@ -347,7 +347,12 @@ def test_a_control_cart_gets_only_the_control_flag(session: Session) -> None:
     session.add(cart)
     session.commit()
 
-    assert _facts(session, store, cart) == {"control": True}
+    facts = _facts(session, store, cart)
+    assert set(facts) == {"control", "eligible"} and facts["control"] is True
+    # Nothing to show, but what it would have seen, so the drawer can record control impressions.
+    eligible = {(e["trigger"], e["placement"], e.get("product_id")) for e in facts["eligible"]}
+    assert ("URGENCY", "CART_HEADER", None) in eligible
+    assert ("SCARCITY", "CART_ITEM", product.id) in eligible
 
     cart.public_token = _control_token(50, inside=False)
     session.add(cart)
