@@ -32,7 +32,10 @@ def get_now() -> datetime:
     return utcnow()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit BEFORE the response is sent, so a client that acts on a 201 (say,
+# adds to the cart it just created) always finds the row; a failing commit is an error
+# response instead of a silently lost change after a 200.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 

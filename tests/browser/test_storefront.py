@@ -273,3 +273,34 @@ def test_drawer_rereads_the_cart_when_opened(live_app, page) -> None:
 
     expect(_ca(page, "item")).to_have_count(2)
     expect(_ca(page, "count")).to_have_text("2")
+
+
+def test_focus_stays_in_the_open_drawer_and_events_fire(live_app, page) -> None:
+    _fresh_treatment_theme(live_app)
+    (product,) = _products(live_app, max_price="30", count=1)
+    _open_store(page, live_app)
+    page.evaluate(
+        "() => { window.__events = [];"
+        " MomentumCart.on('cart:updated', (c) => __events.push(c ? c.item_count : null)); }"
+    )
+    page.evaluate("(id) => MomentumCart.add(id, 1)", product.id)
+    expect(_ca(page, "item")).to_have_count(1)
+
+    inside = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        inside.append(
+            page.evaluate(
+                """() => {
+                    const host = document.querySelector('cart-admin-drawer');
+                    const active = host.shadowRoot.activeElement;
+                    const panel = host.shadowRoot.querySelector('[data-ca="drawer"]');
+                    return document.activeElement === host && !!active && panel.contains(active);
+                }"""
+            )
+        )
+
+    assert all(inside)
+    assert page.evaluate("window.__events.at(-1)") == 1
+    assert _ca(page, "drawer").get_attribute("role") == "dialog"
+    assert _ca(page, "drawer").get_attribute("aria-modal") == "true"
