@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cart_admin.domain.storefront import Storefront
-from cart_admin.domain.theming import css_block
+from cart_admin.domain.theming import CartTheme, css_block
 
 EMBED_DIR = Path(__file__).resolve().parent.parent / "embed"
 CONFIG_TOKEN = "__CART_ADMIN_CONFIG__"
@@ -63,9 +63,21 @@ def _script_json(value: object) -> str:
 
 def render_embed(store: Storefront, *, api_base: str, preview: bool = False) -> EmbedScript:
     js_path, css_path = EMBED_DIR / "drawer.js", EMBED_DIR / "drawer.css"
-    js, css = _sources(js_path.stat().st_mtime, css_path.stat().st_mtime)
-    theme_css = css + "\n" + css_block(store.theme, selector=":host")
     config = embed_config(store, api_base=api_base, preview=preview)
+    return _render(
+        json.dumps(config, sort_keys=True),
+        store.theme,
+        js_path.stat().st_mtime,
+        css_path.stat().st_mtime,
+    )
+
+
+@lru_cache(maxsize=128)
+def _render(config_json: str, theme: CartTheme, js_mtime: float, css_mtime: float) -> EmbedScript:
+    """The same page, theme and sources give the same script: built once."""
+    js, css = _sources(js_mtime, css_mtime)
+    theme_css = css + "\n" + css_block(theme, selector=":host")
+    config = json.loads(config_json)
     body = js.replace(CONFIG_TOKEN, _script_json(config), 1).replace(
         CSS_TOKEN, _script_json(theme_css), 1
     )

@@ -6,10 +6,12 @@ hold per cart line that every change renews; totals are recomputed by `pricing.p
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
@@ -76,13 +78,19 @@ def storefront_for_key(session: Session, *, public_key: str) -> Storefront:
     company = session.get(Company, page.company_id)
     assert company is not None
     try:
-        theme = resolve_theme(page.cart_theme).theme
+        theme = _theme_from_json(json.dumps(page.cart_theme or {}, sort_keys=True))
     except ThemeValidationError:
         # Stored overrides are validated on write; if a later model change makes them
         # invalid, the storefront keeps working with the defaults rather than failing.
         log.warning("landing page %s has an invalid cart theme; using defaults", page.id)
         theme = resolve_theme({}).theme
     return Storefront(page=page, company=company, theme=theme)
+
+
+@lru_cache(maxsize=256)
+def _theme_from_json(overrides: str) -> CartTheme:
+    """Resolved once per distinct stored theme (CartTheme is immutable, so sharing is safe)."""
+    return resolve_theme(json.loads(overrides)).theme
 
 
 def create_cart(session: Session, *, store: Storefront, now: datetime) -> Cart:
