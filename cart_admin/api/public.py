@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -25,7 +26,7 @@ from cart_admin.domain import storefront as shop
 from cart_admin.domain import triggers
 from cart_admin.domain.discounts import DiscountError
 from cart_admin.domain.tenancy import NotFound
-from cart_admin.models import LandingPageProduct, Product, ProductStatus
+from cart_admin.models import Cart, LandingPageProduct, Product, ProductStatus
 
 router = APIRouter(prefix="/api/public/{public_key}", tags=["storefront"])
 
@@ -52,6 +53,24 @@ def _cart(session: Session, store: shop.Storefront, token: str):
 def _refused(exc: Exception) -> HTTPException:
     code = status.HTTP_409_CONFLICT if isinstance(exc, shop.CartClosed) else 422
     return HTTPException(code, detail=str(exc))
+
+
+def _change(
+    session: Session,
+    public_key: str,
+    token: str,
+    now,
+    viewer: str,
+    change: Callable[[shop.Storefront, Cart], shop.PricedCart],
+) -> CartOut:
+    """Find the cart, apply one change (all or nothing), answer the Cart JSON."""
+    store = _store(session, public_key)
+    cart = _cart(session, store, token)
+    try:
+        priced = change(store, cart)
+    except (shop.CartError, DiscountError) as exc:
+        raise _refused(exc) from exc
+    return cart_out(session, store, priced, now, viewer)
 
 
 def _money(value) -> str:
@@ -193,20 +212,21 @@ def add_item(
     now: NowDep,
     viewer: ViewerSession = "",
 ) -> CartOut:
-    store = _store(session, public_key)
-    cart = _cart(session, store, token)
-    try:
-        priced = shop.add_item(
+    return _change(
+        session,
+        public_key,
+        token,
+        now,
+        viewer,
+        lambda store, cart: shop.add_item(
             session,
             store=store,
             cart=cart,
             product_id=body.product_id,
             quantity=body.quantity,
             now=now,
-        )
-    except shop.CartError as exc:
-        raise _refused(exc) from exc
-    return cart_out(session, store, priced, now, viewer)
+        ),
+    )
 
 
 @router.patch("/carts/{token}/items/{product_id}", response_model=CartOut)
@@ -219,15 +239,16 @@ def set_quantity(
     now: NowDep,
     viewer: ViewerSession = "",
 ) -> CartOut:
-    store = _store(session, public_key)
-    cart = _cart(session, store, token)
-    try:
-        priced = shop.set_quantity(
+    return _change(
+        session,
+        public_key,
+        token,
+        now,
+        viewer,
+        lambda store, cart: shop.set_quantity(
             session, store=store, cart=cart, product_id=product_id, quantity=body.quantity, now=now
-        )
-    except shop.CartError as exc:
-        raise _refused(exc) from exc
-    return cart_out(session, store, priced, now, viewer)
+        ),
+    )
 
 
 @router.delete("/carts/{token}/items/{product_id}", response_model=CartOut)
@@ -239,13 +260,16 @@ def remove_item(
     now: NowDep,
     viewer: ViewerSession = "",
 ) -> CartOut:
-    store = _store(session, public_key)
-    cart = _cart(session, store, token)
-    try:
-        priced = shop.remove_item(session, store=store, cart=cart, product_id=product_id, now=now)
-    except shop.CartError as exc:
-        raise _refused(exc) from exc
-    return cart_out(session, store, priced, now, viewer)
+    return _change(
+        session,
+        public_key,
+        token,
+        now,
+        viewer,
+        lambda store, cart: shop.remove_item(
+            session, store=store, cart=cart, product_id=product_id, now=now
+        ),
+    )
 
 
 @router.post("/carts/{token}/discount", response_model=CartOut)
@@ -257,13 +281,16 @@ def apply_discount(
     now: NowDep,
     viewer: ViewerSession = "",
 ) -> CartOut:
-    store = _store(session, public_key)
-    cart = _cart(session, store, token)
-    try:
-        priced = shop.apply_discount(session, store=store, cart=cart, code=body.code, now=now)
-    except (shop.CartError, DiscountError) as exc:
-        raise _refused(exc) from exc
-    return cart_out(session, store, priced, now, viewer)
+    return _change(
+        session,
+        public_key,
+        token,
+        now,
+        viewer,
+        lambda store, cart: shop.apply_discount(
+            session, store=store, cart=cart, code=body.code, now=now
+        ),
+    )
 
 
 @router.delete("/carts/{token}/discount", response_model=CartOut)
@@ -274,13 +301,14 @@ def remove_discount(
     now: NowDep,
     viewer: ViewerSession = "",
 ) -> CartOut:
-    store = _store(session, public_key)
-    cart = _cart(session, store, token)
-    try:
-        priced = shop.remove_discount(session, store=store, cart=cart, now=now)
-    except shop.CartError as exc:
-        raise _refused(exc) from exc
-    return cart_out(session, store, priced, now, viewer)
+    return _change(
+        session,
+        public_key,
+        token,
+        now,
+        viewer,
+        lambda store, cart: shop.remove_discount(session, store=store, cart=cart, now=now),
+    )
 
 
 @router.post("/carts/{token}/checkout", response_model=CheckoutOut)
