@@ -14,6 +14,7 @@ from cart_admin.models.base import (
     fk,
     id_field,
     json_field,
+    json_nullable,
     money,
     timestamp,
 )
@@ -203,7 +204,9 @@ class LandingPage(Timestamped, table=True):
     )
     allowed_origins: list[str] = json_field(list)
     checkout_url: str | None = Field(default=None, max_length=500)
-    cart_theme: dict = json_field(dict)  # CartTheme overrides (partial), deployment plan §2
+    cart_theme: dict = json_field(dict)  # published CartTheme overrides (partial), plan §2
+    cart_theme_draft: dict | None = json_nullable()  # the editor's unpublished overrides
+    cart_theme_published_at: datetime | None = timestamp()
     product_catalog: dict = json_field(dict)  # ProductCatalog configuration
 
 

@@ -40,6 +40,7 @@ ENDPOINTS = sorted(
 # A valid body for every endpoint that takes one, so only the credentials are wrong.
 BODIES = {
     ("PATCH", "/api/landing-pages/{page_id}"): {"name": "Hijacked"},
+    ("PATCH", "/api/landing-pages/{page_id}/cart-theme"): {"preset": "dark"},
     ("POST", "/api/api-keys"): {"name": "Hijacked"},
 }
 
@@ -120,20 +121,26 @@ def _credentials(case: str, session: Session, world: SimpleNamespace) -> tuple[d
 def test_the_endpoint_list_covers_the_admin_api():
     assert ENDPOINTS == [
         ("DELETE", "/api/api-keys/{key_id}"),
+        ("DELETE", "/api/landing-pages/{page_id}/cart-theme"),
         ("GET", "/api/api-keys"),
         ("GET", "/api/carts"),
         ("GET", "/api/carts/{cart_id}"),
         ("GET", "/api/customers"),
         ("GET", "/api/customers/{customer_id}"),
         ("GET", "/api/landing-pages"),
+        ("GET", "/api/landing-pages/cart-themes/presets"),
         ("GET", "/api/landing-pages/{page_id}"),
+        ("GET", "/api/landing-pages/{page_id}/cart-theme"),
+        ("GET", "/api/landing-pages/{page_id}/cart-theme/preview"),
         ("GET", "/api/me"),
         ("GET", "/api/overview"),
         ("GET", "/api/products"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
+        ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
         ("POST", "/api/api-keys"),
         ("POST", "/api/carts/{cart_id}/convert"),
+        ("POST", "/api/landing-pages/{page_id}/cart-theme/publish"),
     ]
 
 
@@ -162,7 +169,7 @@ def test_every_admin_endpoint_refuses_bad_credentials(case, world, session, engi
     wrong = []
     for method, path in ENDPOINTS:
         body = BODIES.get((method, path))
-        bodyless = method in ("GET", "DELETE") or path.endswith("/convert")
+        bodyless = method in ("GET", "DELETE") or path.endswith(("/convert", "/publish"))
         assert body is not None or bodyless, f"add a body for {method} {path}"
         response = api.request(
             method, _fill(path, world.path_ids), json=body, headers=headers | SAME_ORIGIN

@@ -42,7 +42,13 @@ PARAM_MODEL = {
     "cart_id": Cart,
     "key_id": ApiKey,
 }
-BODIES = {"PATCH": {"name": "Taken over", "allowed_origins": ["https://evil.example"]}}
+BODIES = {
+    ("PATCH", "/api/landing-pages/{page_id}"): {
+        "name": "Taken over",
+        "allowed_origins": ["https://evil.example"],
+    },
+    ("PATCH", "/api/landing-pages/{page_id}/cart-theme"): {"preset": "dark"},
+}
 
 
 def _tenant(session: Session, name: str) -> SimpleNamespace:
@@ -118,12 +124,17 @@ def test_overview_and_me_are_per_company(tenants):
 def test_id_endpoints_list_is_complete():
     assert ID_ENDPOINTS == [
         ("DELETE", "/api/api-keys/{key_id}"),
+        ("DELETE", "/api/landing-pages/{page_id}/cart-theme"),
         ("GET", "/api/carts/{cart_id}"),
         ("GET", "/api/customers/{customer_id}"),
         ("GET", "/api/landing-pages/{page_id}"),
+        ("GET", "/api/landing-pages/{page_id}/cart-theme"),
+        ("GET", "/api/landing-pages/{page_id}/cart-theme/preview"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
+        ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
         ("POST", "/api/carts/{cart_id}/convert"),
+        ("POST", "/api/landing-pages/{page_id}/cart-theme/publish"),
     ]
 
 
@@ -133,7 +144,7 @@ def test_another_companys_id_is_not_found(tenants, engine, method, path):
     (param,) = re.findall(r"{(\w+)}", path)
     before = _snapshot(engine, b)
 
-    response = _api(a.key).request(method, path.format(**b.ids), json=BODIES.get(method))
+    response = _api(a.key).request(method, path.format(**b.ids), json=BODIES.get((method, path)))
 
     assert response.status_code == 404
     model_name = PARAM_MODEL[param].__name__
@@ -142,7 +153,9 @@ def test_another_companys_id_is_not_found(tenants, engine, method, path):
     # The same request on A's own row is fine, so the 404 is about ownership only.
     if method != "DELETE":
         assert (
-            _api(a.key).request(method, path.format(**a.ids), json=BODIES.get(method)).status_code
+            _api(a.key)
+            .request(method, path.format(**a.ids), json=BODIES.get((method, path)))
+            .status_code
             == 200
         )
 
