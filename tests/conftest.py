@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel
 import cart_admin.models  # noqa: F401
 from cart_admin.db import engine_for
 from cart_admin.settings import PROJECT_ROOT, get_settings
+from tests.fakes.anthropic_server import anthropic_server  # noqa: F401  (a shared fixture)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from cart_admin.api.admin import owned, require_writer
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
+from cart_admin.channels.ai import ai_completer_from_settings
 from cart_admin.domain.theming import (
     PRESETS,
     CartTheme,
@@ -22,7 +23,9 @@ from cart_admin.domain.theming import (
     resolve_theme,
 )
 from cart_admin.domain.theming import service as themes
+from cart_admin.domain.theming.generate import generate_theme, parse_theme_request
 from cart_admin.models import LandingPage
+from cart_admin.settings import get_settings
 
 router = APIRouter(prefix="/api/landing-pages", route_class=AdminRoute, tags=["cart themes"])
 
@@ -98,6 +101,48 @@ def list_presets(principal: CurrentPrincipal) -> list[PresetOut]:
             )
         )
     return out
+
+
+class GeneratedOut(BaseModel):
+    overrides: dict[str, Any]
+    theme: CartTheme
+    contrast: ContrastReport
+    css_variables: dict[str, str]
+    source: str
+    notes: list[str]
+
+
+@router.post(
+    "/cart-themes/generate",
+    response_model=GeneratedOut,
+    responses={422: {"description": "Field errors of the request"}},
+)
+def generate(
+    request: Annotated[
+        dict[str, Any],
+        Body(
+            description="Any of: brand_color, logo_colors (1-6), description (<= 200 chars)",
+            examples=[{"description": "warm artisanal coffee shop"}, {"brand_color": "#0a7"}],
+        ),
+    ],
+    principal: CurrentPrincipal,
+):
+    """A complete theme passing contrast: Claude proposes it when ANTHROPIC_API_KEY is set,
+    the deterministic palette generator otherwise (or when Claude fails)."""
+    require_writer(principal)  # generation may spend AI tokens
+    try:
+        parsed = parse_theme_request(request)
+    except ThemeValidationError as exc:
+        return invalid_theme(exc)
+    result = generate_theme(parsed, ai=ai_completer_from_settings(get_settings()))
+    return GeneratedOut(
+        overrides=result.overrides,
+        theme=result.theme,
+        contrast=result.contrast,
+        css_variables=css_variables(result.theme),
+        source=result.source,
+        notes=list(result.notes),
+    )
 
 
 @router.get("/{page_id}/cart-theme", response_model=PageThemeOut)

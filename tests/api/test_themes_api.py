@@ -126,3 +126,58 @@ def test_another_companys_page_is_404_and_analysts_cannot_write(session, shop) -
     assert (
         api.patch(f"{shop.base}/cart-theme", json={"colors": {"text": "#000"}}).status_code == 403
     )
+
+
+def test_generate_without_a_key_uses_the_palette_generator(shop, monkeypatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    body = shop.api.post(
+        "/api/landing-pages/cart-themes/generate",
+        json={"description": "warm artisanal coffee shop"},
+    ).json()
+
+    assert body["source"] == "palette"
+    assert all(c["ratio"] >= 4.5 for c in body["contrast"].values())
+    assert set(body["overrides"]) == {"colors", "typography", "shape"}
+    # The overrides are what a page stores: saving them is accepted as they are.
+    saved = shop.api.patch(
+        f"{shop.base}/cart-theme", params={"replace": True}, json=body["overrides"]
+    )
+    assert saved.status_code == 200
+
+
+def test_generate_with_a_key_asks_claude(shop, monkeypatch, anthropic_server) -> None:
+    from cart_admin.settings import get_settings
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", anthropic_server.base_url)
+    get_settings.cache_clear()
+    palette = shop.api.post(
+        "/api/landing-pages/cart-themes/generate", json={"brand_color": "#1d4ed8"}
+    ).json()  # the fake has no reply queued: 500 -> palette fallback with a note
+    assert palette["source"] == "palette" and any("Claude" in n for n in palette["notes"])
+
+    anthropic_server.reply_json(
+        {
+            "colors": {**palette["theme"]["colors"], "button": "#1d4ed8", "button_text": "#ffffff"},
+            "typography": palette["theme"]["typography"],
+            "shape": palette["theme"]["shape"],
+        }
+    )
+    body = shop.api.post(
+        "/api/landing-pages/cart-themes/generate", json={"description": "ocean surf shop"}
+    ).json()
+
+    assert body["source"] == "ai"
+    assert body["theme"]["colors"]["button"] == "#1d4ed8"
+    assert "ocean surf shop" in anthropic_server.requests[-1].prompt
+
+
+@pytest.mark.parametrize(
+    ("request_body", "field"),
+    [({}, "__root__"), ({"brand_color": "url(x)"}, "brand_color"), ({"mood": "x"}, "mood")],
+)
+def test_generate_rejects_bad_requests(shop, request_body, field) -> None:
+    response = shop.api.post("/api/landing-pages/cart-themes/generate", json=request_body)
+
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]

@@ -1,0 +1,1 @@
+"""Adapters for external services (AI, messaging), each built from settings."""

@@ -1,0 +1,1 @@
+"""Local fake servers that real client libraries talk to in tests."""
