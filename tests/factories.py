@@ -362,3 +362,31 @@ def make_heartbeat(
         last_seen_at=last_seen_at or utcnow(),
     )
     return _save(session, row)
+
+
+# --- product catalog: a landing page's selected products -----------------------------------
+
+from cart_admin.models import LandingPageProduct  # noqa: E402
+
+
+def make_page_products(
+    session: Session,
+    page: LandingPage,
+    products: Sequence[Product],
+    *,
+    sort_orders: Sequence[int] | None = None,
+) -> list[LandingPageProduct]:
+    """Select `products` on `page`, with sort_order 0..n-1 unless `sort_orders` is given."""
+    orders = list(sort_orders) if sort_orders is not None else list(range(len(products)))
+    rows = [
+        LandingPageProduct(
+            company_id=page.company_id,
+            landing_page_id=page.id,
+            product_id=product.id,
+            sort_order=order,
+        )
+        for product, order in zip(products, orders, strict=True)
+    ]
+    if rows:
+        _save(session, *rows)
+    return rows

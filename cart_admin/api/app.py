@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cart_admin import __version__
-from cart_admin.api import admin, embed, engagement, health, public, themes, upsells
+from cart_admin.api import admin, catalog, embed, engagement, health, public, themes, upsells
 
 
 def _field_path(loc: tuple) -> str:
@@ -52,6 +52,7 @@ def create_api() -> FastAPI:
     api.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     api.include_router(health.router)
     api.include_router(themes.router)  # before admin: its static paths win over /{page_id}
+    api.include_router(catalog.router)
     api.include_router(admin.router)
     api.include_router(public.router)
     api.include_router(engagement.router)

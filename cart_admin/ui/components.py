@@ -6,15 +6,14 @@ import reflex as rx
 
 
 def card(*children: rx.Component, **props) -> rx.Component:
-    return rx.box(
-        *children,
-        padding="20px",
-        border="1px solid var(--gray-4)",
-        border_radius="12px",
-        background="var(--color-panel-solid)",
-        box_shadow="0 1px 2px rgba(16, 24, 40, 0.04)",
-        **props,
-    )
+    style = {
+        "padding": "20px",
+        "border": "1px solid var(--gray-4)",
+        "border_radius": "12px",
+        "background": "var(--color-panel-solid)",
+        "box_shadow": "0 1px 2px rgba(16, 24, 40, 0.04)",
+    }
+    return rx.box(*children, **(style | props))
 
 
 def kpi_card(label: str, value, icon: str, hint=None, test_id: str = "") -> rx.Component:

@@ -41,6 +41,11 @@ ENDPOINTS = sorted(
 BODIES = {
     ("PATCH", "/api/landing-pages/{page_id}"): {"name": "Hijacked"},
     ("PATCH", "/api/landing-pages/{page_id}/cart-theme"): {"preset": "dark"},
+    ("PATCH", "/api/landing-pages/{page_id}/product-catalog"): {"sort": "name"},
+    ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"): {"product_ids": []},
+    ("POST", "/api/landing-pages/{page_id}/product-catalog/products"): {"product_ids": ["0"]},
+    ("DELETE", "/api/landing-pages/{page_id}/product-catalog/products"): {"product_ids": ["0"]},
+    ("POST", "/api/landing-pages/cart-themes/generate"): {"description": "calm tea shop"},
     ("POST", "/api/api-keys"): {"name": "Hijacked"},
 }
 
@@ -122,6 +127,7 @@ def test_the_endpoint_list_covers_the_admin_api():
     assert ENDPOINTS == [
         ("DELETE", "/api/api-keys/{key_id}"),
         ("DELETE", "/api/landing-pages/{page_id}/cart-theme"),
+        ("DELETE", "/api/landing-pages/{page_id}/product-catalog/products"),
         ("GET", "/api/api-keys"),
         ("GET", "/api/carts"),
         ("GET", "/api/carts/{cart_id}"),
@@ -132,15 +138,21 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("GET", "/api/landing-pages/{page_id}"),
         ("GET", "/api/landing-pages/{page_id}/cart-theme"),
         ("GET", "/api/landing-pages/{page_id}/cart-theme/preview"),
+        ("GET", "/api/landing-pages/{page_id}/product-catalog"),
+        ("GET", "/api/landing-pages/{page_id}/products"),
         ("GET", "/api/me"),
         ("GET", "/api/overview"),
         ("GET", "/api/products"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
         ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
+        ("PATCH", "/api/landing-pages/{page_id}/product-catalog"),
         ("POST", "/api/api-keys"),
         ("POST", "/api/carts/{cart_id}/convert"),
+        ("POST", "/api/landing-pages/cart-themes/generate"),
         ("POST", "/api/landing-pages/{page_id}/cart-theme/publish"),
+        ("POST", "/api/landing-pages/{page_id}/product-catalog/products"),
+        ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"),
     ]
 
 
@@ -198,7 +210,10 @@ def test_a_valid_key_reaches_every_admin_endpoint(world):
     for method, path in ENDPOINTS:
         if method == "DELETE":
             continue  # would revoke the key used for the rest of the loop
-        response = api.request(method, _fill(path, world.path_ids), json=BODIES.get((method, path)))
+        body = BODIES.get((method, path))
+        if path.endswith(("/product-catalog/products", "/product-catalog/reorder")):
+            body = {"product_ids": [world.path_ids["product_id"]]}  # added just before reorder
+        response = api.request(method, _fill(path, world.path_ids), json=body)
         assert response.status_code in (200, 201), (method, path, response.text)
 
 

@@ -48,7 +48,20 @@ BODIES = {
         "allowed_origins": ["https://evil.example"],
     },
     ("PATCH", "/api/landing-pages/{page_id}/cart-theme"): {"preset": "dark"},
+    ("PATCH", "/api/landing-pages/{page_id}/product-catalog"): {"sort": "name"},
+    ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"): {"product_ids": []},
 }
+# Bodies naming the caller's own product (filled in per tenant).
+PRODUCT_BODY_PATHS = {
+    ("POST", "/api/landing-pages/{page_id}/product-catalog/products"),
+    ("DELETE", "/api/landing-pages/{page_id}/product-catalog/products"),
+}
+
+
+def _body(method: str, path: str, tenant) -> dict | None:
+    if (method, path) in PRODUCT_BODY_PATHS:
+        return {"product_ids": [tenant.ids["product_id"]]}
+    return BODIES.get((method, path))
 
 
 def _tenant(session: Session, name: str) -> SimpleNamespace:
@@ -125,16 +138,22 @@ def test_id_endpoints_list_is_complete():
     assert ID_ENDPOINTS == [
         ("DELETE", "/api/api-keys/{key_id}"),
         ("DELETE", "/api/landing-pages/{page_id}/cart-theme"),
+        ("DELETE", "/api/landing-pages/{page_id}/product-catalog/products"),
         ("GET", "/api/carts/{cart_id}"),
         ("GET", "/api/customers/{customer_id}"),
         ("GET", "/api/landing-pages/{page_id}"),
         ("GET", "/api/landing-pages/{page_id}/cart-theme"),
         ("GET", "/api/landing-pages/{page_id}/cart-theme/preview"),
+        ("GET", "/api/landing-pages/{page_id}/product-catalog"),
+        ("GET", "/api/landing-pages/{page_id}/products"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
         ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
+        ("PATCH", "/api/landing-pages/{page_id}/product-catalog"),
         ("POST", "/api/carts/{cart_id}/convert"),
         ("POST", "/api/landing-pages/{page_id}/cart-theme/publish"),
+        ("POST", "/api/landing-pages/{page_id}/product-catalog/products"),
+        ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"),
     ]
 
 
@@ -144,7 +163,7 @@ def test_another_companys_id_is_not_found(tenants, engine, method, path):
     (param,) = re.findall(r"{(\w+)}", path)
     before = _snapshot(engine, b)
 
-    response = _api(a.key).request(method, path.format(**b.ids), json=BODIES.get((method, path)))
+    response = _api(a.key).request(method, path.format(**b.ids), json=_body(method, path, a))
 
     assert response.status_code == 404
     model_name = PARAM_MODEL[param].__name__
@@ -152,12 +171,8 @@ def test_another_companys_id_is_not_found(tenants, engine, method, path):
     assert _snapshot(engine, b) == before
     # The same request on A's own row is fine, so the 404 is about ownership only.
     if method != "DELETE":
-        assert (
-            _api(a.key)
-            .request(method, path.format(**a.ids), json=BODIES.get((method, path)))
-            .status_code
-            == 200
-        )
+        own = _api(a.key).request(method, path.format(**a.ids), json=_body(method, path, a))
+        assert own.status_code == 200, own.text
 
 
 def test_revoking_another_companys_key_leaves_it_working(tenants, engine):
