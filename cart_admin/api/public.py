@@ -22,11 +22,11 @@ from cart_admin.api.public_schemas import (
     SessionId,
     SetQuantity,
 )
+from cart_admin.domain import catalog, triggers
 from cart_admin.domain import storefront as shop
-from cart_admin.domain import triggers
 from cart_admin.domain.discounts import DiscountError
 from cart_admin.domain.tenancy import NotFound
-from cart_admin.models import Cart, LandingPageProduct, Product, ProductStatus
+from cart_admin.models import Cart, Product
 
 router = APIRouter(prefix="/api/public/{public_key}", tags=["storefront"])
 
@@ -140,26 +140,10 @@ def cart_out(
 
 @router.get("/products", response_model=Catalog)
 def list_catalog(public_key: PublicKey, session: SessionDep) -> Catalog:
-    """The page's products in the merchant's order (all active products when none chosen)."""
+    """The page's products as its catalog settings choose and order them."""
     store = _store(session, public_key)
-    chosen = session.exec(
-        select(Product)
-        .join(LandingPageProduct, col(LandingPageProduct.product_id) == col(Product.id))
-        .where(
-            col(LandingPageProduct.landing_page_id) == store.page.id,
-            col(Product.status) == ProductStatus.ACTIVE,
-        )
-        .order_by(col(LandingPageProduct.sort_order), col(Product.name))
-    ).all()
-    products = list(chosen) or list(
-        session.exec(
-            select(Product)
-            .where(
-                col(Product.company_id) == store.company.id,
-                col(Product.status) == ProductStatus.ACTIVE,
-            )
-            .order_by(col(Product.name))
-        ).all()
+    products, _total = catalog.catalog_products(
+        session, page=store.page, limit=catalog.MAX_SELECTED, offset=0
     )
     stock = triggers.stock_levels(session, [p.id for p in products])
     return Catalog(
