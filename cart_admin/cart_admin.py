@@ -17,6 +17,7 @@ from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
     landing_pages,
     login,
     overview,
+    presets,
 )
 from cart_admin.worker.scheduler import install_jobs, mark_started, mark_stopped
 

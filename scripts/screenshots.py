@@ -16,7 +16,12 @@ sys.path.insert(0, str(ROOT))
 from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-PAGES = {"overview": "/", "landing-pages": "/landing-pages", "api-keys": "/settings/api-keys"}
+PAGES = {
+    "overview": "/",
+    "landing-pages": "/landing-pages",
+    "presets": "/themes/presets",
+    "api-keys": "/settings/api-keys",
+}
 
 
 def main(base_url: str) -> None:
@@ -34,7 +39,7 @@ def main(base_url: str) -> None:
         for name, route in PAGES.items():
             page.goto(f"{base_url}{route}")
             page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(800)
+            page.wait_for_timeout(2500)  # iframes (preset thumbnails) load lazily
             page.screenshot(path=str(OUT / f"{name}.png"))
             print(OUT / f"{name}.png")
         browser.close()

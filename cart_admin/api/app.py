@@ -7,7 +7,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cart_admin import __version__
-from cart_admin.api import admin, catalog, embed, engagement, health, public, themes, upsells
+from cart_admin.api import (
+    admin,
+    catalog,
+    embed,
+    engagement,
+    health,
+    preview,
+    public,
+    themes,
+    upsells,
+)
 
 
 def _field_path(loc: tuple) -> str:
@@ -58,4 +68,5 @@ def create_api() -> FastAPI:
     api.include_router(engagement.router)
     api.include_router(upsells.router)
     api.include_router(embed.router)
+    api.include_router(preview.router)
     return api

@@ -13,9 +13,10 @@ const PK = String(CONFIG.publicKey || "");
 const PUB = BASE + "/api/public/" + encodeURIComponent(PK);
 const MOM = BASE + "/api/momentum";
 const KEY = "cart_admin:" + PK;
-const TEXTS = CONFIG.texts || {};
-const TRIG = CONFIG.triggers || {};
-const UPS = CONFIG.upsells || {};
+let TEXTS = CONFIG.texts || {};
+let TRIG = CONFIG.triggers || {};
+let UPS = CONFIG.upsells || {};
+// Admin previews: no network; domain/preview.py splices preview* in at the end marker.
 const PREVIEW = !!CONFIG.preview;
 const TRUST = {
   secure_checkout: ["Secure checkout", "lock"], free_returns: ["Free returns", "ret"],
@@ -117,6 +118,7 @@ function fail(message, status) {
   return e;
 }
 async function req(method, url, body) {
+  if (PREVIEW) return previewReq(method, url, body);
   const init = { method, credentials: "omit", mode: "cors", headers: { Accept: "application/json" } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -159,7 +161,7 @@ function emit(name, detail) {
 }
 function trig() {
   const t = state.cart && state.cart.triggers;
-  return t && !t.control ? t : null;
+  return t && !t.control ? (PREVIEW ? previewTrig(t) : t) : null;
 }
 function setCart(c) {
   if (!c || typeof c !== "object") return;
@@ -184,6 +186,7 @@ function dropCart() {
 }
 
 async function load() {
+  if (PREVIEW) return previewLoad();
   if (!state.token) {
     state.loaded = true;
     render();
@@ -726,6 +729,12 @@ function onKey(e) {
 let readyResolve;
 const ready = new Promise((r) => (readyResolve = r));
 
+function sides() {
+  const s = cssVar("--ca-drawer-side");
+  if (s === "left" || s === "right") wrap.setAttribute("data-side", s);
+  wrap.setAttribute("data-anim", cssVar("--ca-animation") || "none");
+}
+
 class CartAdminDrawer extends HTMLElement {
   connectedCallback() {
     if (root || this.shadowRoot) return;
@@ -739,9 +748,7 @@ class CartAdminDrawer extends HTMLElement {
     wrap = h("div", { class: "ca", "data-state": "closed", "data-side": side },
       fab, h("div", { class: "ov", onclick: close }), panel, live);
     root.append(wrap);
-    const s = cssVar("--ca-drawer-side");
-    if (s === "left" || s === "right") wrap.setAttribute("data-side", s);
-    wrap.setAttribute("data-anim", cssVar("--ca-animation") || "none");
+    sides();
     document.addEventListener("keydown", onKey, true);
     render();
     load().finally(() => {
@@ -787,6 +794,7 @@ const api = {
   ready,
 };
 window.MomentumCart = api;
+/* __CART_ADMIN_PREVIEW__ */
 
 function mount() {
   if (!document.querySelector(TAG)) document.body.append(document.createElement(TAG));

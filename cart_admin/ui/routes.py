@@ -4,6 +4,7 @@ LOGIN = "/login"
 OVERVIEW = "/"
 API_KEYS = "/settings/api-keys"
 LANDING_PAGES = "/landing-pages"
+PRESET_GALLERY = "/themes/presets"
 
 FAVICON = "/favicon.svg"
 

@@ -132,3 +132,26 @@ def test_landing_pages_show_the_embed_snippet_and_demo_store(live_app, page) -> 
     store.wait_for_load_state()
     assert store.url.endswith("/demo/store/shop")
     expect(store.get_by_role("heading", name="Bluebird Shop")).to_be_visible()
+
+
+def test_preset_gallery_applies_a_preset_after_confirmation(live_app, page) -> None:
+    _log_in(page, live_app.base_url, DEMO_EMAIL, DEMO_PASSWORD)
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.get_by_role("link", name="Theme presets").click()
+    expect(page.locator("iframe")).to_have_count(9, timeout=15_000)
+    page.get_by_role("radio", name="dark").click()  # the style filter
+    expect(page.locator("iframe")).to_have_count(1)
+    page.get_by_role("radio", name="all").click()
+    expect(page.locator("iframe")).to_have_count(9)
+    thumbnail = page.frame_locator('iframe[title="Dark preview"]')
+    expect(thumbnail.locator('[data-ca="item"]').first).to_be_visible(timeout=15_000)
+    screenshot(page, "presets", full_page=False)
+
+    page.get_by_role("button", name="Apply to a landing page…").nth(1).click()  # Dark
+    expect(page.get_by_role("alertdialog")).to_contain_text("Apply Dark?")
+    page.locator("#confirm-apply").click()
+
+    expect(page.locator("#apply-message")).to_contain_text("Dark is now live on", timeout=15_000)
+    with Session(engine_for(live_app.database_url)) as session:
+        themes = session.exec(select(LandingPage.cart_theme)).all()
+    assert {"preset": "dark"} in themes
