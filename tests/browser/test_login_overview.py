@@ -143,6 +143,7 @@ def test_preset_gallery_applies_a_preset_after_confirmation(live_app, page) -> N
     expect(page.locator("iframe")).to_have_count(1)
     page.get_by_role("radio", name="all").click()
     expect(page.locator("iframe")).to_have_count(9)
+    page.wait_for_timeout(1200)  # thumbnails finish opening
     thumbnail = page.frame_locator('iframe[title="Dark preview"]')
     expect(thumbnail.locator('[data-ca="item"]').first).to_be_visible(timeout=15_000)
     screenshot(page, "presets", full_page=False)

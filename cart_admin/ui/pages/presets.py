@@ -124,11 +124,11 @@ def preset_card(preset: dict) -> rx.Component:
                 src=preset["preview"],
                 title=f"{preset['name']} preview",
                 loading="lazy",
-                width="420px",
-                height="458px",
+                width="560px",  # the widest drawer fits
+                height="610px",
                 style={
                     "border": "0",
-                    "transform": "scale(0.76)",
+                    "transform": "scale(0.57)",
                     "transform_origin": "top left",
                     "pointer_events": "none",
                 },
