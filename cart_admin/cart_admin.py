@@ -18,6 +18,7 @@ from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
     login,
     overview,
     presets,
+    theme_editor,
 )
 from cart_admin.worker.scheduler import install_jobs, mark_started, mark_stopped
 

@@ -20,6 +20,7 @@ PAGES = {
     "overview": "/",
     "landing-pages": "/landing-pages",
     "presets": "/themes/presets",
+    "theme-editor": "/themes/editor",
     "api-keys": "/settings/api-keys",
 }
 

@@ -5,6 +5,7 @@ OVERVIEW = "/"
 API_KEYS = "/settings/api-keys"
 LANDING_PAGES = "/landing-pages"
 PRESET_GALLERY = "/themes/presets"
+THEME_EDITOR = "/themes/editor"
 
 FAVICON = "/favicon.svg"
 
