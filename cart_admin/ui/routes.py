@@ -6,6 +6,7 @@ API_KEYS = "/settings/api-keys"
 LANDING_PAGES = "/landing-pages"
 PRESET_GALLERY = "/themes/presets"
 THEME_EDITOR = "/themes/editor"
+CATALOG = "/catalog"
 
 FAVICON = "/favicon.svg"
 

@@ -1,0 +1,54 @@
+"""The product catalog page: add, remove, and drag-and-drop ordering that persists."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, col, select
+
+from cart_admin.db import engine_for
+from cart_admin.demo.generator import DEMO_EMAIL, DEMO_PASSWORD
+from cart_admin.models import LandingPage, LandingPageProduct
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _order(live_app, page_id: str) -> list[str]:
+    with Session(engine_for(live_app.database_url)) as session:
+        return list(
+            session.exec(
+                select(LandingPageProduct.product_id)
+                .where(col(LandingPageProduct.landing_page_id) == page_id)
+                .order_by(col(LandingPageProduct.sort_order))
+            ).all()
+        )
+
+
+def test_drag_to_reorder_persists_after_reload(live_app, page) -> None:
+    with Session(engine_for(live_app.database_url)) as session:
+        gifts = session.exec(
+            select(LandingPage).where(col(LandingPage.slug) == "holiday-gifts")
+        ).one()
+    before = _order(live_app, gifts.id)
+    page.goto(f"{live_app.base_url}/login")
+    page.locator("#email").fill(DEMO_EMAIL)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.goto(f"{live_app.base_url}/catalog?page={gifts.id}")
+    items = page.locator("#catalog-selected [data-catalog-item]")
+    expect(items).to_have_count(len(before), timeout=20_000)
+
+    items.nth(0).drag_to(items.nth(2), target_position={"x": 20, "y": 40})
+
+    expected = [before[1], before[2], before[0], *before[3:]]
+    expect(items.nth(2)).to_have_attribute("data-catalog-item", before[0], timeout=10_000)
+    assert _order(live_app, gifts.id) == expected
+    page.reload()
+    expect(items.first).to_have_attribute("data-catalog-item", expected[0], timeout=20_000)
+    assert [items.nth(i).get_attribute("data-catalog-item") for i in range(3)] == expected[:3]
+    screenshot(page, "catalog", full_page=False)
+
+    page.get_by_role("button", name="Move up").nth(1).click()  # keyboard-friendly arrows
+    expect(items.first).to_have_attribute("data-catalog-item", expected[1], timeout=10_000)
