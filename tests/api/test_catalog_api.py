@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from cart_admin.api import catalog
 from cart_admin.api.app import create_api
 from cart_admin.api.deps import SESSION_COOKIE
 from cart_admin.models import LandingPage, LandingPageProduct, ProductStatus, UserRole
@@ -29,7 +28,6 @@ from tests.factories import (
 
 def _app() -> FastAPI:
     api = create_api()
-    api.include_router(catalog.router)
     return api
 
 

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from cart_admin.api import preview
 from cart_admin.api.app import create_api
 from cart_admin.api.public_schemas import CartOut
 from cart_admin.domain.auth import SESSION_COOKIE
@@ -30,7 +29,6 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 def _app() -> TestClient:
     api = create_api()
-    api.include_router(preview.router)
     return TestClient(api)
 
 

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 import pytest
 from fastapi.responses import HTMLResponse
 
-from cart_admin.api import preview
 from cart_admin.api.app import create_api
 from cart_admin.domain.theming import css_block, resolve_theme
 
@@ -48,7 +47,6 @@ def server() -> Iterator[str]:
 
     port = _free_port()
     api = create_api()
-    api.include_router(preview.router)
 
     @api.get("/test/parent", response_class=HTMLResponse)
     def parent() -> str:
