@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from cart_admin.api.deps import NowDep, SessionDep
 from cart_admin.api.engagement import Token, store_and_cart
 from cart_admin.api.public import cart_out
+from cart_admin.domain import catalog, upsell
 from cart_admin.domain import storefront as shop
-from cart_admin.domain import upsell
 from cart_admin.models import Cart, CartUpsellOffer, CartUpsellType
 
 router = APIRouter(prefix="/api/momentum/cart-upsell", tags=["storefront"])
@@ -80,6 +80,12 @@ def recommendations(
         upsell_settings=store.theme.upsells,
         max_recommendations=max_recommendations,
         exclude_types=excluded,
+        product_ids=[
+            p.id
+            for p in catalog.catalog_products(
+                session, page=store.page, limit=catalog.MAX_SELECTED, offset=0
+            )[0]
+        ],
     )
     return [plain(r) for r in found]
 

@@ -27,9 +27,12 @@ def _cart_lines(session: Session, cart: Cart) -> list[tuple[Product, int]]:
     return [(product, quantity) for product, quantity in rows]
 
 
-def _offerable(cart: Cart, exclude_ids: Iterable[str]) -> SelectOfScalar[Product]:
-    """ACTIVE, in-stock products of the cart's company that are not in the cart."""
-    return (
+def _offerable(
+    cart: Cart, exclude_ids: Iterable[str], only: Collection[str] | None = None
+) -> SelectOfScalar[Product]:
+    """ACTIVE, in-stock products of the cart's company that are not in the cart (and, when
+    `only` is given, among those ids: the landing page's catalog)."""
+    query = (
         select(Product)
         .join(Inventory, col(Inventory.product_id) == col(Product.id))
         .where(
@@ -39,6 +42,7 @@ def _offerable(cart: Cart, exclude_ids: Iterable[str]) -> SelectOfScalar[Product
             col(Product.id).not_in(list(exclude_ids)),
         )
     )
+    return query if only is None else query.where(col(Product.id).in_(list(only)))
 
 
 def _bundle_contents(

@@ -106,12 +106,15 @@ def co_purchase_counts(
 
 
 def _complement_candidates(
-    session: Session, cart: Cart, cart_products: Sequence[Product]
+    session: Session,
+    cart: Cart,
+    cart_products: Sequence[Product],
+    only: Collection[str] | None = None,
 ) -> list[Product]:
     """The pool the ranker picks from: offerable products that were bought with the cart's,
     that share its categories, and the best sellers (up to CANDIDATE_POOL of each)."""
     cart_ids = [p.id for p in cart_products]
-    offerable = _offerable(cart, cart_ids)
+    offerable = _offerable(cart, cart_ids, only)
     by_sales = (col(Product.sales_count).desc(), col(Product.id))
     pool: dict[str, Product] = {}
 

@@ -49,8 +49,11 @@ def recommend_upsells(
     exclude_types: Collection[CartUpsellType] = (),
     ranker: ComplementRanker | None = None,
     free_shipping_measured: Literal["before_discounts", "after_discounts"] = "after_discounts",
+    product_ids: Collection[str] | None = None,
 ) -> list[UpsellRecommendation]:
     """The cart's upsells, by priority, at most `min(max_recommendations, max_shown)`.
+
+    `product_ids` limits product suggestions to those (the landing page's catalog).
 
     Only types the theme allows and the caller did not exclude are computed. An empty cart
     gets none (there is nothing to build on).
@@ -70,11 +73,16 @@ def recommend_upsells(
     if CartUpsellType.FREE_SHIPPING_ADD in wanted and free_shipping_threshold is not None:
         found.extend(
             _free_shipping(
-                session, cart, cart_products, free_shipping_threshold, free_shipping_measured
+                session,
+                cart,
+                cart_products,
+                free_shipping_threshold,
+                free_shipping_measured,
+                product_ids,
             )
         )
     if CartUpsellType.COMPLEMENTARY in wanted:
-        found.extend(_complementary(session, cart, cart_products, ranker))
+        found.extend(_complementary(session, cart, cart_products, ranker, product_ids))
     if CartUpsellType.BUNDLE_UPGRADE in wanted:
         found.extend(_bundle_upgrade(session, cart, lines))
     if CartUpsellType.SUBSCRIPTION in wanted:
@@ -107,11 +115,12 @@ def _free_shipping(
     cart_products: Sequence[Product],
     threshold: Decimal,
     measured: Literal["before_discounts", "after_discounts"],
+    only: Collection[str] | None = None,
 ) -> list[UpsellRecommendation]:
     gap = free_shipping_gap(cart, threshold, measured)
     if gap is None:
         return []
-    offerable = _offerable(cart, (p.id for p in cart_products))
+    offerable = _offerable(cart, (p.id for p in cart_products), only)
     covering = session.exec(
         offerable.where(col(Product.price) >= gap)
         .order_by(col(Product.price), col(Product.sales_count).desc(), col(Product.id))
@@ -142,8 +151,9 @@ def _complementary(
     cart: Cart,
     cart_products: Sequence[Product],
     ranker: ComplementRanker | None,
+    only: Collection[str] | None = None,
 ) -> list[UpsellRecommendation]:
-    candidates = _complement_candidates(session, cart, cart_products)
+    candidates = _complement_candidates(session, cart, cart_products, only)
     if not candidates:
         return []
     ranker = ranker or CoPurchaseRanker(
