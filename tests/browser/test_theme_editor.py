@@ -95,3 +95,22 @@ def test_phone_preview_and_undo(live_app, page) -> None:
     page.get_by_role("radio", name="Phone").click()
     expect(page.locator("#theme-preview")).to_have_css("width", "375px")
     screenshot(page, "theme-editor-phone", full_page=False)
+
+
+def test_generate_a_theme_from_a_description(live_app, page) -> None:
+    shop = _shop(live_app)
+    _log_in(page, live_app.base_url)
+    page.goto(f"{live_app.base_url}/themes/editor?page={shop.id}")
+    checkout = page.frame_locator("#theme-preview").locator('[data-ca="checkout"]')
+    expect(checkout).to_be_visible(timeout=20_000)
+    before = checkout.evaluate("el => getComputedStyle(el).backgroundColor")
+
+    page.locator("#generate-brief").fill("calm ocean surf shop")
+    page.locator("#generate").click()
+
+    expect(page.locator("#editor-notice")).to_contain_text("Generated (palette)", timeout=15_000)
+    expect(page.locator("#draft-badge")).to_be_visible()
+    expect(checkout).not_to_have_css("background-color", before, timeout=10_000)
+    with Session(engine_for(live_app.database_url)) as session:
+        draft = session.get(LandingPage, shop.id).cart_theme_draft
+    assert set(draft) == {"colors", "typography", "shape"}

@@ -282,8 +282,8 @@ def catalog_page() -> rx.Component:
             card(
                 rx.text("On this page, in order", weight="bold", size="3"),
                 rx.text(
-                    "Drag to reorder (or use the arrows). The storefront's product list "
-                    "follows this catalog.",
+                    "Drag to reorder (or use the arrows). The storefront's product list and "
+                    "the drawer's suggestions follow this catalog.",
                     size="1",
                     color_scheme="gray",
                 ),

@@ -6,20 +6,24 @@ iframe gets the new theme by postMessage (no reload). Publish makes the draft li
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import reflex as rx
 from reflex_base.event import EventSpec
 from sqlmodel import col, select
 
+from cart_admin.channels.ai import ai_completer_from_settings
 from cart_admin.db import session_scope
 from cart_admin.domain import auth
 from cart_admin.domain.tenancy import NotFound, get_owned
 from cart_admin.domain.theming import ThemeValidationError
 from cart_admin.domain.theming import editor as ed
 from cart_admin.domain.theming import service as themes
+from cart_admin.domain.theming.generate import generate_theme, parse_theme_request
 from cart_admin.models import LandingPage
 from cart_admin.models.types import utcnow
+from cart_admin.settings import get_settings
 from cart_admin.ui.components import card
 from cart_admin.ui.nav import admin_page
 from cart_admin.ui.routes import THEME_EDITOR
@@ -49,6 +53,8 @@ class ThemeEditorState(rx.State):
     device: str = "desktop"
     drawer_open: bool = True
     notice: str = ""
+    brief: str = ""  # "warm artisanal coffee shop" or a brand colour
+    generating: bool = False
     _undo: list[dict] = []
 
     @rx.var
@@ -149,6 +155,32 @@ class ThemeEditorState(rx.State):
         self._undo = undo_stack  # undoing is not itself undoable
         self.errors = {}
         return effect
+
+    @rx.event
+    def set_brief(self, value: str):
+        self.brief = value[:200]
+        self.errors.pop("brief", None)
+
+    @rx.event
+    async def generate(self):
+        """A complete theme from a description or a brand colour, saved as the draft."""
+        text = self.brief.strip()
+        request = (
+            {"brand_color": text} if text.startswith(("#", "rgb", "hsl")) else {"description": text}
+        )
+        try:
+            parsed = parse_theme_request(request)
+        except ThemeValidationError as exc:
+            self.errors["brief"] = exc.errors[0]["message"]
+            return
+        self.generating = True
+        yield
+        ai = ai_completer_from_settings(get_settings())
+        result = await asyncio.to_thread(generate_theme, parsed, ai=ai)  # may call Claude
+        self.generating = False
+        effect = await self._save(result.overrides, replace=True)
+        self.notice = f"Generated ({result.source}): " + "; ".join(result.notes)
+        yield effect
 
     @rx.event
     async def reset_to_preset(self):
@@ -318,6 +350,37 @@ def toolbar() -> rx.Component:
     )
 
 
+def generate_panel() -> rx.Component:
+    return card(
+        rx.text("Generate a theme", weight="bold", size="2"),
+        rx.hstack(
+            rx.input(
+                placeholder="warm artisanal coffee shop, or #1d4ed8",
+                value=ThemeEditorState.brief,
+                on_change=ThemeEditorState.set_brief,
+                size="2",
+                flex="1",
+                id="generate-brief",
+            ),
+            rx.button(
+                rx.icon("sparkles", size=14),
+                "Generate",
+                on_click=ThemeEditorState.generate,
+                loading=ThemeEditorState.generating,
+                id="generate",
+            ),
+            width="100%",
+            margin_top="8px",
+        ),
+        rx.cond(
+            ThemeEditorState.errors.contains("brief"),
+            rx.text(ThemeEditorState.errors["brief"], size="1", color_scheme="red"),
+        ),
+        width="100%",
+        padding="12px",
+    )
+
+
 def changes_panel() -> rx.Component:
     return rx.cond(
         ThemeEditorState.changes.length() > 0,
@@ -396,7 +459,12 @@ def theme_editor() -> rx.Component:
             rx.callout(ThemeEditorState.notice, icon="info", width="100%", id="editor-notice"),
         ),
         rx.grid(
-            rx.vstack(changes_panel(), card(controls(), width="100%", padding="8px"), width="100%"),
+            rx.vstack(
+                generate_panel(),
+                changes_panel(),
+                card(controls(), width="100%", padding="8px"),
+                width="100%",
+            ),
             preview(),
             columns="minmax(320px, 420px) 1fr",
             gap="24px",
