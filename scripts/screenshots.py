@@ -20,7 +20,7 @@ PAGES = {
     "overview": "/",
     "landing-pages": "/landing-pages",
     "presets": "/themes/presets",
-    "theme-editor": "/themes/editor",
+    "catalog": "/catalog",
     "api-keys": "/settings/api-keys",
 }
 
