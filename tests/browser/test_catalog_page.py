@@ -52,3 +52,39 @@ def test_drag_to_reorder_persists_after_reload(live_app, page) -> None:
 
     page.get_by_role("button", name="Move up").nth(1).click()  # keyboard-friendly arrows
     expect(items.first).to_have_attribute("data-catalog-item", expected[1], timeout=10_000)
+
+
+def test_category_mode_search_and_paging_of_what_the_storefront_shows(live_app, page) -> None:
+    import httpx
+
+    with Session(engine_for(live_app.database_url)) as session:
+        shop = session.exec(select(LandingPage).where(col(LandingPage.slug) == "shop")).one()
+    page.goto(f"{live_app.base_url}/login")
+    page.locator("#email").fill(DEMO_EMAIL)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#login-submit").click()
+    expect(page.locator("#kpi-carts")).not_to_have_text("—", timeout=30_000)
+    page.goto(f"{live_app.base_url}/catalog?page={shop.id}")
+    expect(page.locator("#shown-total")).to_contain_text("26 products", timeout=20_000)
+    expect(page.locator("#shown-next")).to_be_enabled()  # 26 products: three pages of 12
+
+    page.locator("#shown-search").fill("ethiopia")
+    expect(page.locator("#shown-total")).to_contain_text("2 products", timeout=10_000)
+    page.locator("#shown-search").fill("")
+
+    page.locator("#catalog-mode").click()
+    page.get_by_role("option", name="category").click()
+    expect(page.locator("#catalog-error")).to_contain_text("category", timeout=10_000)
+    page.locator("#catalog-labels").fill("Brewing Gear")
+    page.locator("#catalog-labels-save").click()
+    expect(page.locator("#shown-total")).to_contain_text("6 products", timeout=10_000)
+
+    listed = httpx.get(f"{live_app.base_url}/api/public/{shop.public_key}/products").json()
+    assert len(listed["items"]) == 6
+    assert {p["category"] for p in listed["items"]} == {"Brewing Gear"}
+
+    with Session(engine_for(live_app.database_url)) as session:  # leave the shop as it was
+        restored = session.get(LandingPage, shop.id)
+        restored.product_catalog = {}
+        session.add(restored)
+        session.commit()

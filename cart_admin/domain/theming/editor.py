@@ -64,6 +64,9 @@ GROUPS: dict[str, tuple[EditorField, ...]] = {
     "Texts": _texts(),
     "Triggers": (
         EditorField("triggers.urgency.enabled", "Urgency countdown", "switch"),
+        EditorField(
+            "triggers.urgency.hold_minutes", "Reserve items for (min)", "int", minimum=5, maximum=60
+        ),
         EditorField("triggers.scarcity.enabled", "Low-stock notice", "switch"),
         EditorField(
             "triggers.scarcity.show_below_stock",
@@ -73,11 +76,28 @@ GROUPS: dict[str, tuple[EditorField, ...]] = {
             maximum=50,
         ),
         EditorField("triggers.free_shipping.enabled", "Free-shipping progress", "switch"),
+        EditorField("triggers.free_shipping.threshold", "Free shipping from", "text"),
+        EditorField(
+            "triggers.free_shipping.measured",
+            "Measured",
+            "select",
+            ("after_discounts", "before_discounts"),
+        ),
         EditorField("triggers.social_proof.enabled", "Ratings and reviews", "switch"),
+        EditorField("triggers.social_proof.show_ratings", "Show star ratings", "switch"),
         EditorField("triggers.live_viewers.enabled", "Live viewers", "switch"),
+        EditorField(
+            "triggers.live_viewers.min_viewers",
+            "Show from (viewers)",
+            "int",
+            minimum=1,
+            maximum=100,
+        ),
         EditorField("triggers.trust_signals.enabled", "Trust signals", "switch"),
         EditorField("triggers.loss_aversion.enabled", "Ask before removing", "switch"),
+        EditorField("triggers.loss_aversion.show_on_remove", "…when removing an item", "switch"),
         EditorField("triggers.anchoring.enabled", "Compare-at prices", "switch"),
+        EditorField("triggers.anchoring.show_compare_at_price", "Strike through", "switch"),
         EditorField(
             "triggers.control_share_percent", "Control group (%)", "int", minimum=0, maximum=50
         ),

@@ -50,6 +50,9 @@ DRAG_AND_DROP = """
 """
 
 
+SHOWN_PER_PAGE = 12
+
+
 def _row(product: Product) -> dict[str, str]:
     return {
         "id": product.id,
@@ -70,6 +73,15 @@ class CatalogState(rx.State):
     candidates: list[dict[str, str]] = []
     search: str = ""
     error: str = ""
+    labels: str = ""  # the categories or tags of those modes, comma separated
+    shown: list[dict[str, str]] = []  # what the storefront shows, one page of it
+    shown_total: int = 0
+    shown_page: int = 0
+    shown_search: str = ""
+
+    @rx.var
+    def shown_pages(self) -> int:
+        return max(1, -(-self.shown_total // SHOWN_PER_PAGE))
 
     async def _principal(self, *, write: bool = False):
         from cart_admin.ui.state import AuthState
@@ -98,6 +110,15 @@ class CatalogState(rx.State):
             self.page_id = page.id
             config = cat.get_catalog_config(session, page=page)
             self.mode, self.sort = config.mode, config.sort
+            self.labels = ", ".join(config.categories if config.mode == "category" else config.tags)
+            visible, self.shown_total = cat.catalog_products(
+                session,
+                page=page,
+                search=self.shown_search.strip() or None,
+                limit=SHOWN_PER_PAGE,
+                offset=self.shown_page * SHOWN_PER_PAGE,
+            )
+            self.shown = [_row(p) for p in visible]
             chosen = cat.selected_products(session, page=page)
             self.selected = [_row(p) for p in chosen]
             taken = {p.id for p in chosen}
@@ -146,9 +167,36 @@ class CatalogState(rx.State):
 
     @rx.event
     async def set_mode(self, value: str):
-        await self._change(
-            lambda s, p: cat.update_catalog_config(s, page=p, changes={"mode": value})
-        )
+        changes = self._mode_changes(value)
+        self.mode = value
+        await self._change(lambda s, p: cat.update_catalog_config(s, page=p, changes=changes))
+        # Refused (e.g. a category mode without categories yet): keep the choice on screen so
+        # the labels can be typed; nothing was saved.
+        return None if self.error else CatalogState.load
+
+    def _mode_changes(self, mode: str) -> dict:
+        labels = [part.strip() for part in self.labels.split(",") if part.strip()]
+        key = {"category": "categories", "tag": "tags"}.get(mode)
+        return {"mode": mode, key: labels} if key else {"mode": mode}
+
+    @rx.event
+    def set_labels(self, value: str):
+        self.labels = value[:500]
+
+    @rx.event
+    async def save_labels(self):
+        changes = self._mode_changes(self.mode)
+        await self._change(lambda s, p: cat.update_catalog_config(s, page=p, changes=changes))
+        return CatalogState.load
+
+    @rx.event
+    def set_shown_search(self, value: str):
+        self.shown_search, self.shown_page = value[:100], 0
+        return CatalogState.load
+
+    @rx.event
+    def turn_page(self, step: int):
+        self.shown_page = max(0, min(self.shown_pages - 1, self.shown_page + step))
         return CatalogState.load
 
     @rx.event
@@ -235,6 +283,70 @@ def candidate_item(row: dict) -> rx.Component:
     )
 
 
+def storefront_preview() -> rx.Component:
+    def tile(row: dict) -> rx.Component:
+        return rx.vstack(
+            rx.image(src=row["image"], width="64px", height="64px", border_radius="8px"),
+            rx.text(row["name"], size="1", text_align="center"),
+            rx.text(row["price"], size="1", color_scheme="gray"),
+            align="center",
+            spacing="1",
+        )
+
+    return card(
+        rx.hstack(
+            rx.text("What the storefront shows", weight="bold", size="3"),
+            rx.badge(CatalogState.shown_total, " products", variant="soft", id="shown-total"),
+            rx.spacer(),
+            rx.input(
+                placeholder="Search",
+                value=CatalogState.shown_search,
+                on_change=CatalogState.set_shown_search,
+                debounce_timeout=250,
+                width="200px",
+                id="shown-search",
+            ),
+            align="center",
+            width="100%",
+        ),
+        rx.grid(
+            rx.foreach(CatalogState.shown, tile),
+            columns="repeat(auto-fill, minmax(110px, 1fr))",
+            gap="12px",
+            margin_top="12px",
+        ),
+        rx.hstack(
+            rx.button(
+                "Previous",
+                size="1",
+                variant="soft",
+                on_click=CatalogState.turn_page(-1),
+                disabled=CatalogState.shown_page == 0,
+            ),
+            rx.text(
+                "Page ",
+                CatalogState.shown_page + 1,
+                " of ",
+                CatalogState.shown_pages,
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.button(
+                "Next",
+                size="1",
+                variant="soft",
+                on_click=CatalogState.turn_page(1),
+                disabled=CatalogState.shown_page + 1 >= CatalogState.shown_pages,
+                id="shown-next",
+            ),
+            align="center",
+            spacing="3",
+            margin_top="12px",
+        ),
+        width="100%",
+    )
+
+
 @admin_page(
     route=CATALOG, title="Product catalog", icon="package", order=22, on_load=[CatalogState.load]
 )
@@ -260,6 +372,28 @@ def catalog_page() -> rx.Component:
                 on_change=CatalogState.set_mode,
                 size="2",
                 id="catalog-mode",
+            ),
+            rx.cond(
+                (CatalogState.mode == "category") | (CatalogState.mode == "tag"),
+                rx.hstack(
+                    rx.input(
+                        placeholder=rx.cond(
+                            CatalogState.mode == "tag", "tags, comma separated", "categories"
+                        ),
+                        value=CatalogState.labels,
+                        on_change=CatalogState.set_labels,
+                        width="220px",
+                        id="catalog-labels",
+                    ),
+                    rx.button(
+                        "Save",
+                        size="2",
+                        variant="soft",
+                        on_click=CatalogState.save_labels,
+                        id="catalog-labels-save",
+                    ),
+                    spacing="2",
+                ),
             ),
             rx.text("Sort", size="2", color_scheme="gray"),
             rx.select(
@@ -318,6 +452,7 @@ def catalog_page() -> rx.Component:
             width="100%",
             align_items="start",
         ),
+        storefront_preview(),
         spacing="4",
         width="100%",
     )
