@@ -132,6 +132,7 @@ def cart_out(
             totals=totals,
             now=now,
             viewer_session=viewer or None,
+            stock=stock,
         ),
         checkout_url=shop.checkout_url(store.page.checkout_url, cart.public_token),
         notice=priced.notice,

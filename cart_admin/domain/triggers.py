@@ -7,6 +7,7 @@ Every fact is read from the database: stock, hold expiry, ratings, heartbeats of
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -132,8 +133,12 @@ def cart_triggers(
     totals: pricing.Totals,
     now: datetime,
     viewer_session: str | None = None,
+    stock: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """What the drawer may show: switched on in the theme AND true for this cart."""
+    """What the drawer may show: switched on in the theme AND true for this cart.
+
+    `stock` saves a query when the caller already read the lines' stock levels.
+    """
     settings = theme.triggers
     result: dict[str, Any] = {"control": False}
     expiry = hold_expiry(session, cart, now) if settings.urgency.enabled and lines else None
@@ -147,7 +152,10 @@ def cart_triggers(
         settings.loss_aversion.enabled and settings.loss_aversion.show_on_remove
     )
     ids = [product.id for _, product in lines]
-    stock = stock_levels(session, ids) if settings.scarcity.enabled else {}
+    if not settings.scarcity.enabled:
+        stock = {}
+    elif stock is None:
+        stock = stock_levels(session, ids)
     viewers = (
         viewer_counts(session, product_ids=ids, now=now, exclude_session=viewer_session)
         if settings.live_viewers.enabled
