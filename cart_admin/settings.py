@@ -66,12 +66,18 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = "Cart Admin <no-reply@localhost>"
     smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Socket timeout of each SMTP step (connect, reply)."
+    )
 
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_phone_number: str = ""
     twilio_api_base_url: str = Field(
         default="", description="Override of https://api.twilio.com (local fakes in tests)."
+    )
+    twilio_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="HTTP timeout of each request to Twilio's API."
     )
 
     anthropic_api_key: str = ""

@@ -21,6 +21,8 @@ import cart_admin.models  # noqa: F401
 from cart_admin.db import engine_for
 from cart_admin.settings import PROJECT_ROOT, get_settings
 from tests.fakes.anthropic_server import anthropic_server  # noqa: F401  (a shared fixture)
+from tests.fakes.smtp_server import smtp_server  # noqa: F401  (a shared fixture)
+from tests.fakes.twilio_server import twilio_server  # noqa: F401  (a shared fixture)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
