@@ -134,7 +134,9 @@ class TwilioSms:
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _rest_error(exc) from exc
         except requests.Timeout as exc:
-            raise ChannelError("Twilio did not answer in time", transient=True) from exc
+            raise ChannelError(
+                "Twilio did not answer in time", transient=True, code="timeout"
+            ) from exc
         except requests.RequestException as exc:
             message_ = f"could not reach Twilio: {type(exc).__name__}"
             raise ChannelError(message_, transient=True) from exc

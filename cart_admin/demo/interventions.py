@@ -129,32 +129,57 @@ def add_intervention(
     offer: dict[str, Any] | None,
     events: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The row; `events=None` means still scheduled (the worker has not sent it yet)."""
+    """One row per channel (as the engine keeps them); `events=None` means still scheduled.
+
+    Returns the first channel's row.
+    """
     events = events or {**NO_EVENTS, "status": St.SCHEDULED}
     moments = [v for k, v in events.items() if k.endswith("_at") and v is not None]
-    return world.rows.add(
-        CartIntervention,
-        id=world.rng.hex_id(),
-        company_id=world.company_id,
-        cart_id=cart.id,
-        cart_save_attempt_id=attempt_id,
-        stage=stage,
-        channels=[str(c) for c in channels],
-        type=kind,
-        content=content,
-        triggers_used=triggers,
-        offer_included=offer,
-        offer_id=offer["id"] if offer else None,
-        offer_code=offer.get("code") if offer else None,
-        offer_value=to_money(offer["amount"]) if offer else None,
-        scheduled_at=scheduled,
-        lease_owner=None,
-        lease_expires_at=None,
-        lease_token=0,
-        created_at=scheduled,
-        updated_at=max([scheduled, *moments]),
-        **events,
-    )
+    rows = []
+    for index, channel in enumerate(channels):
+        if index == 1:  # the shopper engaged with the first channel's message only
+            events = _delivered_only(events)
+        slot = (attempt_id, stage, channel)
+        step = world.steps.get(slot, 0)
+        world.steps[slot] = step + 1
+        rows.append(
+            world.rows.add(
+                CartIntervention,
+                id=world.rng.hex_id(),
+                company_id=world.company_id,
+                cart_id=cart.id,
+                cart_save_attempt_id=attempt_id,
+                stage=stage,
+                step=step,
+                channel=channel,
+                channels=[str(channel)],
+                tracking_token=world.rng.hex_id()[:22],
+                type=kind,
+                content=content,
+                triggers_used=triggers,
+                offer_included=offer,
+                offer_id=offer["id"] if offer else None,
+                offer_code=offer.get("code") if offer else None,
+                offer_value=to_money(offer["amount"]) if offer else None,
+                scheduled_at=scheduled,
+                lease_owner=None,
+                lease_expires_at=None,
+                lease_token=0,
+                created_at=scheduled,
+                updated_at=max([scheduled, *moments]),
+                **events,
+            )
+        )
+    return rows[0]
+
+
+def _delivered_only(events: dict[str, Any]) -> dict[str, Any]:
+    if events["status"] in (St.SCHEDULED, St.FAILED, St.CANCELLED):
+        return events
+    quiet = {**events, "opened_at": None, "clicked_at": None, "converted_at": None}
+    quiet.update(response_type=None, response_data=None) if "response_data" in events else None
+    quiet["status"] = St.DELIVERED if events.get("delivered_at") else St.SENT
+    return quiet
 
 
 def _by_now(world: World, moment: datetime | None) -> datetime | None:

@@ -208,6 +208,7 @@ class World:
     customers: list[DemoCustomer] = field(default_factory=list)
     carts: list[DemoCart] = field(default_factory=list)
     rows: Rows = field(default_factory=Rows)
+    steps: dict[tuple, int] = field(default_factory=dict)  # next step per (attempt, stage, channel)
 
     def product(self, slug: str) -> DemoProduct:
         return next(p for p in self.products if p.spec.slug == slug)

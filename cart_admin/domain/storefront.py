@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from cart_admin.domain import pricing
 from cart_admin.domain.discounts import DiscountError, as_discount, find_usable_code
+from cart_admin.domain.save_flow import engine as save_flow
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.domain.theming import CartTheme, ThemeValidationError, resolve_theme
 from cart_admin.models import (
@@ -150,10 +151,13 @@ def allowed_origins_for_offer(session: Session, *, offer_id: str) -> list[str]:
     return list(row) if row is not None else []
 
 
-def _open(cart: Cart, now: datetime) -> None:
-    """Only open carts change; a returning shopper's activity makes an abandoned cart active."""
+def _open(session: Session, cart: Cart, now: datetime) -> None:
+    """Only open carts change; a returning shopper's activity makes an abandoned cart active
+    and pauses its save flow until the cart goes quiet again."""
     if cart.status not in OPEN_STATUSES:
         raise CartClosed("This cart is closed: it was checked out or has expired.")
+    if cart.status is CartStatus.ABANDONED:
+        save_flow.on_cart_activity(session, cart, now=now)
     cart.status = CartStatus.ACTIVE
     cart.last_activity_at = now
 
@@ -252,7 +256,7 @@ def add_item(
     quantity: int,
     now: datetime,
 ) -> PricedCart:
-    _open(cart, now)
+    _open(session, cart, now)
     product = _sellable_product(session, store=store, product_id=product_id)
     line = _line(session, cart, product.id)
     target = (line.quantity if line else 0) + quantity
@@ -288,7 +292,7 @@ def set_quantity(
     now: datetime,
 ) -> PricedCart:
     """Change a line's quantity; 0 removes it."""
-    _open(cart, now)
+    _open(session, cart, now)
     _check_quantity(quantity)
     line = _line(session, cart, product_id)
     if line is None:
@@ -316,7 +320,7 @@ def remove_item(
 def apply_discount(
     session: Session, *, store: Storefront, cart: Cart, code: str, now: datetime
 ) -> PricedCart:
-    _open(cart, now)
+    _open(session, cart, now)
     subtotal = reprice(session, store=store, cart=cart, now=now).totals.subtotal
     row = find_usable_code(session, cart=cart, code=code, subtotal=subtotal, now=now)
     cart.discount_code = row.code
@@ -326,7 +330,7 @@ def apply_discount(
 def remove_discount(
     session: Session, *, store: Storefront, cart: Cart, now: datetime
 ) -> PricedCart:
-    _open(cart, now)
+    _open(session, cart, now)
     cart.discount_code = None
     return reprice(session, store=store, cart=cart, now=now)
 
@@ -335,7 +339,7 @@ def start_checkout(
     session: Session, *, store: Storefront, cart: Cart, now: datetime
 ) -> tuple[str, PricedCart]:
     """Mark checkout started; the checkout URL carries the cart token."""
-    _open(cart, now)
+    _open(session, cart, now)
     priced = reprice(session, store=store, cart=cart, now=now)
     if priced.totals.item_count == 0:
         raise CartError("The cart is empty.")
@@ -479,5 +483,7 @@ def convert_cart(session: Session, *, cart: Cart, now: datetime) -> Cart:
             .values(uses=col(DiscountCode.uses) + 1)
         )
     session.add(cart)
+    session.flush()
+    save_flow.on_cart_converted(session, cart, now=now)
     session.flush()
     return cart

@@ -27,6 +27,7 @@ from cart_admin.models.enums import (
     CartSaveOutcome,
     CartSaveStage,
     CartSaveStatus,
+    Channel,
     InterventionStatus,
     InterventionType,
     Sentiment,
@@ -69,6 +70,14 @@ class CartSaveAttempt(Timestamped, table=True):
         # The plan asks for (created_at DESC); a B-tree serves both directions equally.
         sa.Index("idx_cart_save_attempts_created", "created_at"),
         sa.Index("ix_cart_save_attempts_company_started", "company_id", "started_at"),
+        # One running attempt per cart, whatever races the detection job has with the API.
+        sa.Index(
+            "uq_cart_save_attempts_one_active_per_cart",
+            "cart_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('IN_PROGRESS', 'PAUSED')"),
+            postgresql_where=sa.text("status IN ('IN_PROGRESS', 'PAUSED')"),
+        ),
     )
 
     id: str = id_field()
@@ -106,10 +115,17 @@ class CartSaveAttempt(Timestamped, table=True):
 
 
 class CartIntervention(Timestamped, table=True):
-    """One message or offer of a stage, on one or more channels."""
+    """One message of a stage on one channel (the spec's `channels` list keeps that channel).
+
+    A row per channel lets each delivery be claimed, fenced, retried, capped and tracked on
+    its own; (attempt, stage, step, channel) is unique, so scheduling a stage twice is a no-op.
+    """
 
     __tablename__ = "cart_interventions"
     __table_args__ = (
+        sa.UniqueConstraint(
+            "cart_save_attempt_id", "stage", "step", "channel", name="uq_cart_interventions_slot"
+        ),
         sa.Index("idx_cart_interventions_status", "status", "scheduled_at"),
         sa.Index("ix_cart_interventions_cart_status", "cart_id", "status"),
         sa.Index("ix_cart_interventions_company_scheduled", "company_id", "scheduled_at"),
@@ -123,6 +139,9 @@ class CartIntervention(Timestamped, table=True):
     )
     stage: CartSaveStage = Field(sa_type=enum_column(CartSaveStage))
     channels: list[str] = json_field(list)  # Channel values: EMAIL, SMS, PUSH, VOICE, IN_APP
+    channel: Channel = Field(sa_type=enum_column(Channel))
+    step: int = 0  # the message's place in a multi-message stage (the win-back sequence)
+    tracking_token: str = Field(max_length=32, unique=True)  # links, pixel, survey, unsubscribe
     type: InterventionType | None = Field(
         default=None, sa_type=enum_column(InterventionType), nullable=True
     )

@@ -1,14 +1,33 @@
-"""The periodic jobs. Each is one short transaction and safe to run twice at once."""
+"""The periodic jobs. Each is short, keeps its state in the database and is safe to run in
+several processes at the same moment (DESIGN: the database is the queue)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from cart_admin.db import session_scope
+from cart_admin.db import get_engine, session_scope
 from cart_admin.domain.inventory import release_expired_holds
+from cart_admin.domain.save_flow import delivery, detection
 from cart_admin.models.types import utcnow
+from cart_admin.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    func: Callable[[], object]
+    trigger: str  # "interval" or "cron" (APScheduler trigger names)
+    options: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def worker_name() -> str:
+    """This process's name on the leases it takes."""
+    return delivery.worker_id()
 
 
 def release_holds_job() -> int:
@@ -19,7 +38,46 @@ def release_holds_job() -> int:
     return released
 
 
-# id -> (function, interval in seconds)
-JOBS = {
-    "release_expired_holds": (release_holds_job, 60),
+def detect_abandoned_job() -> dict[str, int]:
+    if not get_settings().enable_mi_cart_save:
+        return {}
+    with session_scope() as session:
+        counts = detection.detect_abandoned(session, now=utcnow())
+    if counts.get("abandoned"):
+        log.info("abandoned carts: %s", counts)
+    return counts
+
+
+def run_interventions_job() -> dict[str, int]:
+    """Deliver every due intervention (claimed with a lease, fenced at the send)."""
+    settings = get_settings()
+    if not settings.enable_mi_cart_save:
+        return {}
+    counts = delivery.run_due(
+        get_engine(),
+        delivery.Delivery.from_settings(settings),
+        worker=worker_name(),
+        now_fn=utcnow,
+    )
+    if counts:
+        log.info("interventions: %s", counts)
+    return counts
+
+
+def rescue_stalled_job() -> int:
+    with session_scope() as session:
+        return detection.rescue_stalled(session, now=utcnow())
+
+
+def expire_attempts_job() -> int:
+    with session_scope() as session:
+        return detection.expire_attempts(session, now=utcnow())
+
+
+JOBS: dict[str, Job] = {
+    "release_expired_holds": Job(release_holds_job, "interval", {"seconds": 60}),
+    "detect_abandoned_carts": Job(detect_abandoned_job, "interval", {"seconds": 60}),
+    "run_due_interventions": Job(run_interventions_job, "interval", {"seconds": 5}),
+    "rescue_stalled_attempts": Job(rescue_stalled_job, "interval", {"seconds": 120}),
+    "expire_attempts": Job(expire_attempts_job, "cron", {"minute": 7}),  # hourly
 }

@@ -67,15 +67,16 @@ def _record(event: JobExecutionEvent) -> None:
 
 def install_jobs(scheduler: BaseScheduler, *, mode: str) -> None:
     """Register every job on a scheduler and point STATUS at it."""
-    for job_id, (func, seconds) in JOBS.items():
+    for job_id, job in JOBS.items():
+        first_run = {"next_run_time": utcnow()} if job.trigger == "interval" else {}
         scheduler.add_job(
-            func,
-            "interval",
-            seconds=seconds,
+            job.func,
+            job.trigger,
             id=job_id,
             max_instances=1,
             coalesce=True,
-            next_run_time=utcnow(),
+            **job.options,
+            **first_run,
         )
     scheduler.add_listener(_record, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     STATUS.mode = mode

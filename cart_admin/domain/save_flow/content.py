@@ -1,0 +1,195 @@
+"""The words of each message: templates for every stage and diagnosis reason.
+
+`ContentWriter` is the seam: the template writer here is the default, and an AI writer
+(a later issue) returns the same `InterventionContent`. Templates only state facts handed to
+them (items, totals, the real offer and its expiry), never invented ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from cart_admin.domain.save_flow.offers import Offer
+from cart_admin.models import CartAbandonmentReason as R
+from cart_admin.models import CartSaveStage as S
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    name: str
+    quantity: int
+    unit_price: Decimal
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ContentContext:
+    stage: S
+    step: int
+    sequence_length: int
+    company_name: str
+    first_name: str | None
+    items: list[ItemLine]
+    grand_total: Decimal
+    currency: str
+    reason: R | None
+    offer: Offer | None
+    code: str | None
+    code_expires_at: datetime | None
+    suggestions: list[str] = field(default_factory=list)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # the shopper's
+
+
+class InterventionContent(BaseModel):
+    subject: str
+    preheader: str
+    headline: str
+    body: str
+    cta: str
+    sms: str  # without the link and opt-out line; the SMS builder adds those
+    triggers_applied: list[str] = []
+
+
+class ContentWriter(Protocol):
+    name: str
+
+    def write(self, ctx: ContentContext) -> InterventionContent: ...
+
+
+def money(value: Decimal, currency: str = "USD") -> str:
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "$", "AUD": "$"}.get(currency, "")
+    return f"{symbol}{value:,.2f}" if symbol else f"{value:,.2f} {currency}"
+
+
+def _items_phrase(items: list[ItemLine]) -> str:
+    if not items:
+        return "your items"
+    first = items[0].name
+    return first if len(items) == 1 else f"{first} and {len(items) - 1} more"
+
+
+def _expiry(ctx: ContentContext) -> str:
+    if ctx.code_expires_at is None:
+        return ""
+    local = ctx.code_expires_at.astimezone(ctx.timezone)
+    return f" It expires {local:%b %-d at %-I:%M %p} {local.tzname()}."
+
+
+def _offer_line(ctx: ContentContext) -> str:
+    if ctx.offer is None:
+        return ""
+    if ctx.code:
+        return f"Use code {ctx.code} for {ctx.offer.label}.{_expiry(ctx)}"
+    return f"{ctx.offer.label}."
+
+
+REASON_SUBJECTS = {
+    R.TOO_EXPENSIVE: "A better price on your cart",
+    R.SHIPPING_COST: "About that shipping cost",
+    R.JUST_BROWSING: "We kept your cart for you",
+    R.NEED_MORE_INFO: "Answers before you decide",
+    R.PAYMENT_ISSUES: "Trouble checking out? We can help",
+    R.COMPARING_OPTIONS: "Why shoppers pick {company}",
+    R.SAVING_FOR_LATER: "Your cart is saved",
+    R.OTHER: "Something to help you decide",
+}
+
+
+class TemplateWriter:
+    """Plain templates: the same structure an AI writer fills, from the cart's true facts."""
+
+    name = "template"
+
+    def write(self, ctx: ContentContext) -> InterventionContent:
+        hello = f"Hi {ctx.first_name}," if ctx.first_name else "Hi there,"
+        what = _items_phrase(ctx.items)
+        total = money(ctx.grand_total, ctx.currency)
+        offer = _offer_line(ctx)
+        company = ctx.company_name
+        stage = ctx.stage
+        if stage is S.BROWSE_REMINDER:
+            return InterventionContent(
+                subject="Still shopping?",
+                preheader=f"{what} is still in your cart.",
+                headline="Still shopping?",
+                body=f"{hello} {what} is waiting in your cart whenever you are ready.",
+                cta="Back to my cart",
+                sms=f"{company}: still shopping? {what} is waiting in your cart.",
+            )
+        if stage is S.PATTERN_INTERRUPT:
+            return InterventionContent(
+                subject=f"You left {what} behind",
+                preheader=f"Your cart: {total}.",
+                headline="Your cart is saved",
+                body=f"{hello} here is what you picked at {company}: {total} in all. "
+                "Your cart is saved; pick up where you left off.",
+                cta="Return to my cart",
+                sms=f"{company}: you left {what} ({total}) in your cart.",
+            )
+        if stage is S.DIAGNOSIS_SURVEY:
+            return InterventionContent(
+                subject="What's holding you back?",
+                preheader="One click tells us; we'll help.",
+                headline="What's holding you back?",
+                body=f"{hello} you didn't finish checking out at {company}. Tell us why with "
+                "one click and we'll do what we can to help.",
+                cta="Tell us in one click",
+                sms=f"{company}: what's holding you back from your {total} cart? Tell us:",
+            )
+        if stage is S.BRANCHING_INTERVENTION:
+            reason = ctx.reason or R.OTHER
+            lines = " ".join(s.rstrip(".!") + "." for s in ctx.suggestions)
+            return InterventionContent(
+                subject=REASON_SUBJECTS[reason].format(company=company),
+                preheader=(ctx.suggestions[0] if ctx.suggestions else f"Your cart: {total}."),
+                headline=(ctx.suggestions[0] if ctx.suggestions else "We're here to help"),
+                body=_join(hello, lines, offer),
+                cta="Complete my order",
+                sms=_join(f"{company}:", offer or lines),
+            )
+        if stage is S.NUCLEAR_OFFER:
+            return InterventionContent(
+                subject=f"Our best offer: {ctx.offer.label}" if ctx.offer else "Your cart",
+                preheader=offer or f"Your cart: {total}.",
+                headline="Our best offer, just for you",
+                body=_join(hello, f"{what} is still in your cart.", offer),
+                cta="Claim my offer" if ctx.offer else "Complete my order",
+                sms=_join(f"{company}: our best offer on your cart.", offer),
+            )
+        if stage is S.LOSS_VISUALIZATION:
+            held = f"{what} ({total}) is still in your cart, but we can't hold it forever."
+            return InterventionContent(
+                subject=f"Don't miss out on {what}",
+                preheader="Your cart won't be saved forever.",
+                headline="Here's what you'd miss",
+                body=_join(hello, held, offer),
+                cta="Keep my cart",
+                sms=_join(f"{company}: {what} is still in your cart.", offer),
+            )
+        last = ctx.step >= ctx.sequence_length - 1
+        note = (
+            "This is our last note about your cart."
+            if last
+            else (f"{what} is still in your cart at {company}.")
+        )
+        return InterventionContent(
+            subject="Last call for your cart" if last else f"Still thinking about {what}?",
+            preheader=f"Your cart: {total}.",
+            headline="Last call" if last else "Come back any time",
+            body=_join(hello, note, offer),
+            cta="See my cart",
+            sms=f"{company}: {what} is still in your cart.",
+        )
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+TEMPLATES = TemplateWriter()

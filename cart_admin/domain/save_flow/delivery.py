@@ -1,0 +1,616 @@
+"""Claim due interventions and deliver them: the worker's half of the flow.
+
+Claiming is a compare-and-set on `lease_token` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL
+so workers do not queue behind each other): a claim bumps the token and sets a lease. Every
+later write is fenced on that token, so a worker whose lease expired can neither send nor
+record. The send itself:
+
+- e-mail: the SMTP channel transmits the message but holds back the end-of-data marker until
+  the fenced commit of SENT succeeded. A worker killed before that commit delivered nothing;
+  its row is claimed again when the lease expires and sent once.
+- SMS: the row is committed as SENDING (fenced) before Twilio is called. A row found SENDING
+  with an expired lease has an unknown outcome and is marked FAILED, never sent again.
+- in-app and push: recording is the delivery (the drawer shows in-app messages; web push is
+  not built, so push messages are recorded as a console channel would).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from cart_admin.channels.base import ChannelError, FenceLost
+from cart_admin.channels.email import EmailChannel, OutgoingEmail, email_channel_from_settings
+from cart_admin.channels.sms import OutgoingSms, SmsChannel, sms_channel_from_settings
+from cart_admin.domain.save_flow import engine as flow
+from cart_admin.domain.save_flow import messages, offers, policies
+from cart_admin.domain.save_flow.config import SaveFlowConfig, load_config
+from cart_admin.domain.save_flow.content import (
+    TEMPLATES,
+    ContentContext,
+    ContentWriter,
+    ItemLine,
+)
+from cart_admin.domain.save_flow.stages import BY_STAGE, INTERRUPTING
+from cart_admin.models import (
+    Cart,
+    CartIntervention,
+    CartItem,
+    CartSaveAttempt,
+    CartSaveStatus,
+    CartStatus,
+    Channel,
+    Company,
+    Customer,
+    InterventionStatus,
+    Product,
+)
+from cart_admin.models import CartSaveStage as S
+from cart_admin.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=120)
+MAX_DELIVERY_ATTEMPTS = 3
+RETRY_BASE = timedelta(minutes=1)  # 1 min, 5 min, 25 min
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class Delivery:
+    """The adapters and the base URL a delivery needs (console ones by default)."""
+
+    email: EmailChannel
+    sms: SmsChannel
+    base_url: str
+    writer: ContentWriter = TEMPLATES
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Delivery:
+        return cls(
+            email=email_channel_from_settings(settings),
+            sms=sms_channel_from_settings(settings),
+            base_url=settings.callback_base_url,
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    intervention_id: str
+    token: int
+
+
+@dataclass
+class Result:
+    outcome: str  # sent | deferred | skipped | retry | failed | cancelled | lost
+    detail: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+# --- claiming ------------------------------------------------------------------------------
+
+
+def claim_due(session: Session, *, worker: str, now: datetime, limit: int = 10) -> list[Claim]:
+    """Lease up to `limit` due rows to this worker (and rows whose lease ran out)."""
+    free = sa.or_(
+        col(CartIntervention.lease_expires_at).is_(None),
+        col(CartIntervention.lease_expires_at) < now,
+    )
+    due = sa.and_(
+        col(CartIntervention.status) == InterventionStatus.SCHEDULED,
+        col(CartIntervention.scheduled_at) <= now,
+        free,
+    )
+    stuck = sa.and_(
+        col(CartIntervention.status) == InterventionStatus.SENDING,
+        col(CartIntervention.lease_expires_at) < now,
+    )
+    query = (
+        select(CartIntervention.id, CartIntervention.lease_token)
+        .where(sa.or_(due, stuck))
+        .order_by(col(CartIntervention.scheduled_at))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claims = []
+    for row_id, token in session.exec(query).all():
+        result = session.execute(
+            sa.update(CartIntervention)
+            .where(col(CartIntervention.id) == row_id, col(CartIntervention.lease_token) == token)
+            .values(lease_owner=worker, lease_expires_at=now + LEASE, lease_token=token + 1)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claims.append(Claim(row_id, token + 1))
+    session.commit()
+    return claims
+
+
+def _fenced(claim: Claim, *, status: InterventionStatus | None = None):
+    query = sa.update(CartIntervention).where(
+        col(CartIntervention.id) == claim.intervention_id,
+        col(CartIntervention.lease_token) == claim.token,
+    )
+    if status is not None:
+        query = query.where(col(CartIntervention.status) == status)
+    return query
+
+
+def _release(session: Session, claim: Claim, **values) -> bool:
+    values.setdefault("lease_owner", None)
+    values.setdefault("lease_expires_at", None)
+    result = session.execute(_fenced(claim).values(**values))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+# --- executing -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    row: CartIntervention
+    attempt: CartSaveAttempt
+    email: OutgoingEmail | None = None
+    sms: OutgoingSms | None = None
+
+
+def execute(engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime) -> Result:
+    """Run one claimed intervention through its gates and its channel."""
+    with Session(engine, expire_on_commit=False) as session:
+        prepared = _prepare(session, claim, delivery, now)
+        if isinstance(prepared, Result):
+            session.commit()
+            if prepared.extra.get("advance"):
+                _advance(engine, prepared.extra["advance"], now)
+            return prepared
+        session.commit()
+    row, attempt = prepared.row, prepared.attempt
+    try:
+        if row.channel is Channel.EMAIL:
+            result = _send_email(engine, claim, delivery, prepared, now)
+        elif row.channel is Channel.SMS:
+            result = _send_sms(engine, claim, delivery, prepared, now)
+        else:
+            result = _record_only(engine, claim, row, now)
+    except FenceLost:
+        return Result("lost", "the lease ran out before the send")
+    if result.outcome in ("sent", "failed"):
+        _advance(engine, attempt.id, now)
+    return result
+
+
+def _advance(engine: Engine, attempt_id: str, now: datetime) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        flow.advance_if_stage_done(session, attempt_id, now=now)
+        session.commit()
+
+
+def _prepare(
+    session: Session, claim: Claim, delivery: Delivery, now: datetime
+) -> _Prepared | Result:
+    row = session.get(CartIntervention, claim.intervention_id)
+    if row is None or row.lease_token != claim.token:
+        return Result("lost", "claimed by another worker")
+    if row.status is InterventionStatus.SENDING:
+        _release(session, claim, status=InterventionStatus.FAILED,
+                 error_message="A worker stopped while sending: the outcome is unknown, so it "
+                 "was not sent again.", updated_at=now)  # fmt: skip
+        return Result("failed", "outcome unknown", {"advance": row.cart_save_attempt_id})
+    attempt = session.get(CartSaveAttempt, row.cart_save_attempt_id)
+    cart = session.get(Cart, row.cart_id)
+    assert attempt is not None and cart is not None
+    config = load_config(session, attempt.company_id)
+    customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
+    company = session.get(Company, attempt.company_id)
+    assert company is not None
+
+    def cancel(reason: str, *, advance: bool = False) -> Result:
+        _release(session, claim, status=InterventionStatus.CANCELLED, error_message=reason,
+                 updated_at=now)  # fmt: skip
+        return Result("cancelled", reason, {"advance": attempt.id} if advance else {})
+
+    def defer(until: datetime, reason: str) -> Result:
+        _release(session, claim, scheduled_at=until, updated_at=now,
+                 response_data={**(row.response_data or {}), "deferred": reason,
+                                "deferredUntil": until.isoformat()})  # fmt: skip
+        return Result("deferred", reason, {"until": until})
+
+    # The conversion check comes first, right before anything is sent.
+    if cart.status is CartStatus.CONVERTED:
+        flow.on_cart_converted(session, cart, now=now)
+        return cancel("The cart was bought.")
+    email = (customer.email if customer else None) or cart.email
+    if flow.customer_converted_since(
+        session, company_id=cart.company_id, customer_id=cart.customer_id, email=email,
+        since=attempt.started_at,
+    ):  # fmt: skip
+        flow.complete(session, attempt, flow.CartSaveOutcome.CANCELLED, now=now,
+                      note="The shopper bought on another cart.")  # fmt: skip
+        return cancel("The shopper bought on another cart.")
+    if attempt.status is CartSaveStatus.PAUSED:
+        return defer(now + timedelta(minutes=config.abandonment_minutes), "shopper is active")
+    if attempt.status is not CartSaveStatus.IN_PROGRESS or attempt.is_holdout:
+        return cancel(f"The attempt is {attempt.status}.")
+    if cart.status is CartStatus.EXPIRED:
+        flow.complete(session, attempt, flow.CartSaveOutcome.EXPIRED, now=now)
+        return cancel("The cart expired.")
+    if not config.enabled:
+        return defer(now + timedelta(hours=1), "the save flow is switched off")
+    sent = session.exec(
+        select(sa.func.count()).where(
+            col(CartIntervention.cart_save_attempt_id) == attempt.id,
+            col(CartIntervention.sent_at).is_not(None),
+        )
+    ).one()
+    if sent >= config.max_attempts_per_cart:
+        flow.complete(session, attempt, flow.CartSaveOutcome.EXHAUSTED, now=now,
+                      note="maxAttemptsPerCart reached")  # fmt: skip
+        return cancel("maxAttemptsPerCart reached.")
+
+    refusal = _reachability(row.channel, customer, email, config)
+    if refusal:
+        return cancel(refusal, advance=True)
+    tz = policies.zone(customer.timezone if customer else None, company.timezone)
+    if row.channel in INTERRUPTING:
+        quiet = config.blackout_hours
+        wake = policies.quiet_hours_end(now, tz, quiet.start, quiet.end)
+        if wake is not None:
+            return defer(wake, "quiet hours")
+        capped = _cap(session, row, attempt, cart, email, config, now)
+        if capped is not None:
+            following = flow.next_stage(config, row.stage)
+            base = flow.abandoned_at(attempt)
+            next_due = (
+                base + timedelta(minutes=config.stage(following.key).delay_minutes)
+                if following
+                else None
+            )
+            if row.stage is not S.WINBACK_SEQUENCE and next_due and capped >= next_due:
+                return cancel("Frequency cap: the next stage comes first.", advance=True)
+            return defer(capped, "frequency cap")
+
+    lines = flow_lines(session, cart)
+    facts = _facts(lines, cart, company, config)
+    plan = offers.plan_stage(
+        config, row.stage, attempt.diagnosis_reason, facts, attempt.current_offer
+    )
+    stage_rows = session.exec(
+        select(CartIntervention.id).where(
+            col(CartIntervention.cart_save_attempt_id) == attempt.id,
+            col(CartIntervention.stage) == row.stage,
+            col(CartIntervention.step) == row.step,
+        )
+    ).all()
+    code = None
+    if plan.offer is not None and plan.offer.kind is not None:
+        offer = plan.offer
+        current = attempt.current_offer or {}
+        restating = row.stage in (S.LOSS_VISUALIZATION, S.WINBACK_SEQUENCE) and current.get("code")
+        if restating:
+            code = offers.usable_code(session, attempt.company_id, current["code"], now)
+            if code is None:
+                plan = offers.StagePlan(plan.kind, None, plan.reason, plan.suggestions)
+        else:
+            code = offers.issue_code(
+                session, company_id=attempt.company_id, cart_id=cart.id,
+                intervention_ids=list(stage_rows), intervention_id=row.id, offer=offer,
+                now=now, expiry_hours=config.offers.code_expiry_hours,
+            )  # fmt: skip
+    spec = BY_STAGE[row.stage]
+    ctx = ContentContext(
+        stage=row.stage,
+        step=row.step,
+        sequence_length=config.stages.winback_sequence.sequence_length,
+        company_name=company.name,
+        first_name=customer.first_name if customer else None,
+        items=[ItemLine(str(i.product_snapshot.get("name") or p.name), i.quantity, i.unit_price,
+                        i.product_snapshot.get("image_url") or p.image_url) for i, p in lines],
+        grand_total=cart.grand_total,
+        currency=cart.currency,
+        reason=plan.reason,
+        offer=plan.offer,
+        code=code.code if code else None,
+        code_expires_at=code.expires_at if code else None,
+        suggestions=plan.suggestions,
+        timezone=tz,
+    )  # fmt: skip
+    content = delivery.writer.write(ctx)
+    links = messages.Links.for_token(delivery.base_url, row.tracking_token)
+    offer_dict = None
+    if plan.offer is not None:
+        offer_dict = {**plan.offer.as_dict(), "code": code.code if code else None,
+                      "expiresAt": code.expires_at.isoformat() if code and code.expires_at
+                      else None}  # fmt: skip
+    row.type = plan.kind
+    row.content = {
+        **content.model_dump(mode="json", by_alias=True),
+        "writer": delivery.writer.name,
+        "tone": spec.tone,
+        "urgency": spec.urgency,
+        "recoveryUrl": links.recovery,
+        **({"surveyUrl": links.survey} if row.stage is S.DIAGNOSIS_SURVEY else {}),
+    }
+    row.triggers_used = content.triggers_applied
+    row.offer_included = offer_dict
+    row.offer_code = code.code if code else None
+    row.offer_id = code.id if code else None
+    row.offer_value = plan.offer.savings if plan.offer else None
+    row.updated_at = now
+    session.add(row)
+    if offer_dict and row.stage in (S.BRANCHING_INTERVENTION, S.NUCLEAR_OFFER):
+        attempt.current_offer = offer_dict
+    attempt.channel = attempt.channel or str(row.channel)
+    session.add(attempt)
+    prepared = _Prepared(row, attempt)
+    if row.channel is Channel.EMAIL:
+        assert email is not None
+        prepared.email = OutgoingEmail(
+            to=email,
+            subject=content.subject,
+            text=messages.email_text(ctx, content, links),
+            html=messages.email_html(ctx, content, links),
+            message_id=f"<{row.id}.{row.tracking_token[:8]}@cart-admin>",
+            headers={
+                **messages.unsubscribe_headers(links, company.support_email),
+                **({"Reply-To": company.support_email} if company.support_email else {}),
+            },
+        )
+    elif row.channel is Channel.SMS:
+        assert customer is not None and customer.phone
+        prepared.sms = OutgoingSms(to=customer.phone, body=messages.sms_text(ctx, content, links))
+    return prepared
+
+
+def flow_lines(session: Session, cart: Cart) -> list[tuple[CartItem, Product]]:
+    return list(
+        session.exec(
+            select(CartItem, Product)
+            .join(Product, col(Product.id) == col(CartItem.product_id))
+            .where(col(CartItem.cart_id) == cart.id)
+            .order_by(col(CartItem.created_at))
+        ).all()
+    )
+
+
+def _facts(
+    lines: list[tuple[CartItem, Product]], cart: Cart, company: Company, config: SaveFlowConfig
+) -> offers.CartFacts:
+    return offers.CartFacts(
+        subtotal=cart.subtotal,
+        shipping_total=cart.shipping_total,
+        review_count=sum(p.review_count for _, p in lines),
+        support_email=company.support_email,
+        free_shipping_threshold=config.stages.branching_intervention.free_shipping_threshold,
+    )
+
+
+def _reachability(
+    channel: Channel, customer: Customer | None, email: str | None, config: SaveFlowConfig
+) -> str | None:
+    """Why this channel cannot reach the shopper, or None when it can."""
+    unsubscribed = customer is not None and customer.unsubscribed_at is not None
+    if channel is Channel.EMAIL:
+        if not email:
+            return "No e-mail address."
+        if customer is not None and not customer.email_consent:
+            return "No e-mail consent."
+        if unsubscribed and config.respect_unsubscribe:
+            return "Unsubscribed."
+    elif channel is Channel.SMS:
+        if customer is None or not customer.phone:
+            return "No phone number."
+        if not customer.sms_consent:
+            return "No SMS consent."
+        if unsubscribed and config.respect_unsubscribe:
+            return "Unsubscribed."
+    elif channel is Channel.PUSH and customer is None:
+        return "Guests have no push subscription."
+    return None
+
+
+def _last_sent(
+    session: Session, channel: Channel, cart: Cart, email: str | None, exclude_id: str
+) -> datetime | None:
+    """The latest message on this channel to the same shopper (any of their carts)."""
+    carts = select(Cart.id).where(col(Cart.company_id) == cart.company_id)
+    if cart.customer_id:
+        carts = carts.where(col(Cart.customer_id) == cart.customer_id)
+    elif email:
+        carts = carts.where(sa.func.lower(col(Cart.email)) == email.lower())
+    else:
+        carts = carts.where(col(Cart.id) == cart.id)
+    return session.exec(
+        select(sa.func.max(CartIntervention.sent_at)).where(
+            col(CartIntervention.cart_id).in_(carts),
+            col(CartIntervention.channel) == channel,
+            col(CartIntervention.id) != exclude_id,
+        )
+    ).one()
+
+
+def _cap(
+    session: Session,
+    row: CartIntervention,
+    attempt: CartSaveAttempt,
+    cart: Cart,
+    email: str | None,
+    config: SaveFlowConfig,
+    now: datetime,
+) -> datetime | None:
+    """When the frequency caps allow this message, or None when they allow it now."""
+    caps = config.frequency_caps
+    hours = {Channel.EMAIL: caps.email_hours, Channel.SMS: caps.sms_hours}.get(row.channel, 0)
+    clears = policies.cap_clears_at(_last_sent(session, row.channel, cart, email, row.id), hours)
+    candidates = [clears] if clears and clears > now else []
+    if row.channel is Channel.SMS and caps.sms_abandonment_window_hours:
+        window_end = flow.abandoned_at(attempt) + timedelta(hours=caps.sms_abandonment_window_hours)
+        if now < window_end:
+            texts = session.exec(
+                select(sa.func.count()).where(
+                    col(CartIntervention.cart_save_attempt_id) == attempt.id,
+                    col(CartIntervention.channel) == Channel.SMS,
+                    col(CartIntervention.sent_at).is_not(None),
+                )
+            ).one()
+            if texts >= caps.sms_per_abandonment_window:
+                candidates.append(window_end)
+    return max(candidates) if candidates else None
+
+
+# --- channels ------------------------------------------------------------------------------
+
+
+def _sent_values(now: datetime, provider_id: str, channel_name: str) -> dict:
+    return {
+        "status": InterventionStatus.SENT,
+        "sent_at": now,
+        "executed_at": now,
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "updated_at": now,
+        "error_message": None,
+        "response_data": {"provider": channel_name, "providerId": provider_id},
+    }
+
+
+def _send_email(
+    engine: Engine, claim: Claim, delivery: Delivery, prepared: _Prepared, now: datetime
+) -> Result:
+    assert prepared.email is not None
+    committed = False
+
+    def commit() -> bool:
+        nonlocal committed
+        with Session(engine) as session:
+            values = _sent_values(now, prepared.email.message_id, delivery.email.name)  # type: ignore[union-attr]
+            result = session.execute(
+                _fenced(claim, status=InterventionStatus.SCHEDULED).values(**values)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                return False
+            session.commit()
+        committed = True
+        return True
+
+    try:
+        delivery.email.send(prepared.email, commit=commit)
+    except ChannelError as error:
+        return _failed_send(engine, claim, prepared.row, error, now, committed=committed)
+    return Result("sent", prepared.email.to)
+
+
+def _send_sms(
+    engine: Engine, claim: Claim, delivery: Delivery, prepared: _Prepared, now: datetime
+) -> Result:
+    assert prepared.sms is not None
+    with Session(engine) as session:
+        result = session.execute(
+            _fenced(claim, status=InterventionStatus.SCHEDULED).values(
+                status=InterventionStatus.SENDING, updated_at=now
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise FenceLost()
+        session.commit()
+    try:
+        sid = delivery.sms.send(prepared.sms)
+    except ChannelError as error:
+        return _failed_send(engine, claim, prepared.row, error, now, committed=True)
+    with Session(engine) as session:
+        session.execute(_fenced(claim).values(**_sent_values(now, sid, delivery.sms.name)))
+        session.commit()
+    return Result("sent", prepared.sms.to)
+
+
+def _record_only(engine: Engine, claim: Claim, row: CartIntervention, now: datetime) -> Result:
+    """In-app messages wait for the shopper in the drawer; push is recorded (not built)."""
+    name = "drawer" if row.channel is Channel.IN_APP else "console"
+    with Session(engine) as session:
+        result = session.execute(
+            _fenced(claim, status=InterventionStatus.SCHEDULED).values(
+                **_sent_values(now, row.tracking_token, name)
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise FenceLost()
+        session.commit()
+    if row.channel is Channel.PUSH:
+        log.info("push (console) for cart %s: %s", row.cart_id, row.content.get("headline"))
+    return Result("sent", str(row.channel))
+
+
+def _failed_send(
+    engine: Engine,
+    claim: Claim,
+    row: CartIntervention,
+    error: ChannelError,
+    now: datetime,
+    *,
+    committed: bool,
+) -> Result:
+    """Retry a transient error with backoff; after the last try, or a permanent one, FAILED.
+
+    An SMS whose request may have reached Twilio (a timeout) is not retried: at most once.
+    """
+    attempts = row.delivery_attempts + 1
+    unknown = row.channel is Channel.SMS and error.code == "timeout"
+    message = f"{type(error).__name__}: {error}"[:2000]
+    with Session(engine) as session:
+        if error.transient and not unknown and attempts < MAX_DELIVERY_ATTEMPTS:
+            delay = RETRY_BASE * (5 ** (attempts - 1))
+            session.execute(
+                _fenced(claim).values(
+                    status=InterventionStatus.SCHEDULED, sent_at=None, executed_at=None,
+                    scheduled_at=now + delay, delivery_attempts=attempts, error_message=message,
+                    lease_owner=None, lease_expires_at=None, updated_at=now,
+                )
+            )  # fmt: skip
+            session.commit()
+            return Result("retry", message, {"until": now + delay})
+        session.execute(
+            _fenced(claim).values(
+                status=InterventionStatus.FAILED, sent_at=None, delivery_attempts=attempts,
+                error_message=message, lease_owner=None, lease_expires_at=None, updated_at=now,
+            )
+        )  # fmt: skip
+        session.commit()
+    log.warning("intervention %s failed: %s", row.id, message)
+    return Result("failed", message)
+
+
+def run_due(
+    engine: Engine,
+    delivery: Delivery,
+    *,
+    worker: str,
+    now_fn,
+    batch: int = 10,
+    max_batches: int = 50,
+) -> dict[str, int]:
+    """Claim and execute due rows until none are left (bounded, so a tick ends)."""
+    counts: dict[str, int] = {}
+    for _ in range(max_batches):
+        with Session(engine, expire_on_commit=False) as session:
+            claims = claim_due(session, worker=worker, now=now_fn(), limit=batch)
+        if not claims:
+            break
+        for claim in claims:
+            try:
+                result = execute(engine, claim, delivery, now=now_fn())
+            except Exception:  # one bad row must not stop the others; its lease expires
+                log.exception("intervention %s could not be executed", claim.intervention_id)
+                result = Result("error")
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+    return counts
