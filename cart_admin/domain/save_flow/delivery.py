@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -595,13 +597,15 @@ def run_due(
     delivery: Delivery,
     *,
     worker: str,
-    now_fn,
+    now_fn: Callable[[], datetime],
     batch: int = 10,
-    max_batches: int = 50,
+    budget_seconds: float = 20.0,
 ) -> dict[str, int]:
-    """Claim and execute due rows until none are left (bounded, so a tick ends)."""
+    """Claim and execute due rows until none are left or the time budget is spent (so a tick
+    ends and the next one starts fresh)."""
     counts: dict[str, int] = {}
-    for _ in range(max_batches):
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:
         with Session(engine, expire_on_commit=False) as session:
             claims = claim_due(session, worker=worker, now=now_fn(), limit=batch)
         if not claims:
