@@ -1,4 +1,5 @@
-"""Save flow: one intervention row per channel, tracking tokens, one running attempt per cart.
+"""Save flow: one intervention row per channel, tracking tokens, one running attempt per cart,
+and the landing page's store URL for recovery links.
 
 Existing rows are backfilled: a multi-channel row keeps its first channel, each row gets a
 random tracking token and the step of its place within (attempt, stage, channel).
@@ -58,6 +59,9 @@ def upgrade() -> None:
         batch_op.create_unique_constraint('uq_cart_interventions_slot', ['cart_save_attempt_id', 'stage', 'step', 'channel'])
         batch_op.create_unique_constraint('uq_cart_interventions_tracking_token', ['tracking_token'])
 
+    with op.batch_alter_table('landing_pages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('store_url', sa.String(length=500), nullable=True))
+
     with op.batch_alter_table('cart_save_attempts', schema=None) as batch_op:
         batch_op.create_index('uq_cart_save_attempts_one_active_per_cart', ['cart_id'], unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE)
 
@@ -65,6 +69,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('cart_save_attempts', schema=None) as batch_op:
         batch_op.drop_index('uq_cart_save_attempts_one_active_per_cart', sqlite_where=ACTIVE, postgresql_where=ACTIVE)
+
+    with op.batch_alter_table('landing_pages', schema=None) as batch_op:
+        batch_op.drop_column('store_url')
 
     with op.batch_alter_table('cart_interventions', schema=None) as batch_op:
         batch_op.drop_constraint('uq_cart_interventions_tracking_token', type_='unique')

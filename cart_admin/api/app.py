@@ -9,12 +9,14 @@ from fastapi.responses import JSONResponse
 from cart_admin import __version__
 from cart_admin.api import (
     admin,
+    cart_save,
     catalog,
     embed,
     engagement,
     health,
     preview,
     public,
+    recovery_links,
     themes,
     upsells,
 )
@@ -64,6 +66,8 @@ def create_api() -> FastAPI:
     api.include_router(themes.router)  # before admin: its static paths win over /{page_id}
     api.include_router(catalog.router)
     api.include_router(admin.router)
+    api.include_router(cart_save.router)
+    api.include_router(recovery_links.router)
     api.include_router(public.router)
     api.include_router(engagement.router)
     api.include_router(upsells.router)

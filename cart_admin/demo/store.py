@@ -167,6 +167,7 @@ def _page(world: World, spec: catalog.LandingPageSpec) -> DemoPage:
         status=LandingPageStatus.PUBLISHED,
         allowed_origins=list(catalog.ALLOWED_ORIGINS),
         checkout_url=catalog.CHECKOUT_URL,
+        store_url=f"/demo/store/{spec.slug}",
         cart_theme={"preset": catalog.PAGE_PRESETS.get(spec.slug, "light")},
         product_catalog={},
         created_at=page.created_at,

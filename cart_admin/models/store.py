@@ -204,6 +204,8 @@ class LandingPage(Timestamped, table=True):
     )
     allowed_origins: list[str] = json_field(list)
     checkout_url: str | None = Field(default=None, max_length=500)
+    # Where recovery links send the shopper (the page with the drawer); "/path" is on APP_URL.
+    store_url: str | None = Field(default=None, max_length=500)
     cart_theme: dict = json_field(dict)  # published CartTheme overrides (partial), plan §2
     cart_theme_draft: dict | None = json_nullable()  # the editor's unpublished overrides
     cart_theme_published_at: datetime | None = timestamp()

@@ -17,6 +17,7 @@ from cart_admin.models import ApiKey, LandingPage, UserRole
 from cart_admin.models.types import utcnow
 from tests.factories import (
     make_api_key,
+    make_attempt,
     make_cart,
     make_company,
     make_customer,
@@ -28,8 +29,15 @@ from tests.factories import (
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 # The storefront's endpoints are public (their own tests live in tests/api/test_public_*.py).
-STOREFRONT_PREFIXES = ("/api/public/", "/api/momentum/cart-triggers/", "/api/momentum/cart-upsell/",
-                       "/embed/")  # fmt: skip
+STOREFRONT_PREFIXES = (
+    "/api/public/",
+    "/api/momentum/cart-triggers/",
+    "/api/momentum/cart-upsell/",
+    "/embed/",
+    "/r/",
+    "/s/",
+    "/u/",
+)  # fmt: skip  (the shopper's links too)
 ENDPOINTS = sorted(
     (method.upper(), path)
     for path, item in create_api().openapi()["paths"].items()
@@ -47,6 +55,11 @@ BODIES = {
     ("DELETE", "/api/landing-pages/{page_id}/product-catalog/products"): {"product_ids": ["0"]},
     ("POST", "/api/landing-pages/cart-themes/generate"): {"description": "calm tea shop"},
     ("POST", "/api/api-keys"): {"name": "Hijacked"},
+    ("PUT", "/api/momentum/cart-save/config"): {},
+    ("POST", "/api/momentum/cart-save/initiate"): {"cartId": "0"},
+    ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"): {},
+    ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"): {"reason": "OTHER"},
+    ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"): {"outcome": "CANCELLED"},
 }
 
 NO_CREDENTIALS = "Authentication required: log in, or send an API key as a bearer token."
@@ -69,6 +82,7 @@ def world(session: Session) -> SimpleNamespace:
     customer = make_customer(session, company)
     page = make_landing_page(session, company)
     cart = make_cart(session, company, customer, items=[(product, 2)], landing_page=page)
+    attempt = make_attempt(session, cart)
     key = make_api_key(session, company, created_by=owner)
     key_id = session.exec(select(ApiKey.id).where(ApiKey.key_hash == token_digest(key))).one()
     return SimpleNamespace(
@@ -83,6 +97,7 @@ def world(session: Session) -> SimpleNamespace:
             "customer_id": customer.id,
             "cart_id": cart.id,
             "key_id": key_id,
+            "attempt_id": attempt.id,
         },
     )
 
@@ -141,6 +156,8 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("GET", "/api/landing-pages/{page_id}/product-catalog"),
         ("GET", "/api/landing-pages/{page_id}/products"),
         ("GET", "/api/me"),
+        ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),
+        ("GET", "/api/momentum/cart-save/config"),
         ("GET", "/api/overview"),
         ("GET", "/api/products"),
         ("GET", "/api/products/{product_id}"),
@@ -153,6 +170,12 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("POST", "/api/landing-pages/{page_id}/cart-theme/publish"),
         ("POST", "/api/landing-pages/{page_id}/product-catalog/products"),
         ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/execute"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"),
+        ("POST", "/api/momentum/cart-save/initiate"),
+        ("PUT", "/api/momentum/cart-save/config"),
     ]
 
 
@@ -181,7 +204,9 @@ def test_every_admin_endpoint_refuses_bad_credentials(case, world, session, engi
     wrong = []
     for method, path in ENDPOINTS:
         body = BODIES.get((method, path))
-        bodyless = method in ("GET", "DELETE") or path.endswith(("/convert", "/publish"))
+        bodyless = method in ("GET", "DELETE") or path.endswith(
+            ("/convert", "/publish", "/execute")
+        )
         assert body is not None or bodyless, f"add a body for {method} {path}"
         response = api.request(
             method, _fill(path, world.path_ids), json=body, headers=headers | SAME_ORIGIN
@@ -207,12 +232,17 @@ def test_every_admin_endpoint_refuses_bad_credentials(case, world, session, engi
 def test_a_valid_key_reaches_every_admin_endpoint(world):
     """The counterpart of the refusals: the same requests with a good key are not 401."""
     api = client(key=world.key)
-    for method, path in ENDPOINTS:
+    # Converting the cart or completing the attempt ends the attempt the others use.
+    last = [e for e in ENDPOINTS if e[1].endswith("/complete")]
+    last += [e for e in ENDPOINTS if e[1].endswith("/convert")]
+    for method, path in [e for e in ENDPOINTS if e not in last] + last:
         if method == "DELETE":
             continue  # would revoke the key used for the rest of the loop
         body = BODIES.get((method, path))
         if path.endswith(("/product-catalog/products", "/product-catalog/reorder")):
             body = {"product_ids": [world.path_ids["product_id"]]}  # added just before reorder
+        if path.endswith("/initiate"):
+            body = {"cartId": world.path_ids["cart_id"]}
         response = api.request(method, _fill(path, world.path_ids), json=body)
         assert response.status_code in (200, 201), (method, path, response.text)
 

@@ -12,9 +12,10 @@ from sqlmodel import Session, select
 from cart_admin.api.app import create_api
 from cart_admin.api.deps import SESSION_COOKIE
 from cart_admin.domain.auth import token_digest
-from cart_admin.models import ApiKey, Cart, Customer, LandingPage, Product
+from cart_admin.models import ApiKey, Cart, CartSaveAttempt, Customer, LandingPage, Product
 from tests.factories import (
     make_api_key,
+    make_attempt,
     make_cart,
     make_company,
     make_customer,
@@ -25,8 +26,15 @@ from tests.factories import (
 )
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
-STOREFRONT_PREFIXES = ("/api/public/", "/api/momentum/cart-triggers/", "/api/momentum/cart-upsell/",
-                       "/embed/")  # fmt: skip
+STOREFRONT_PREFIXES = (
+    "/api/public/",
+    "/api/momentum/cart-triggers/",
+    "/api/momentum/cart-upsell/",
+    "/embed/",
+    "/r/",
+    "/s/",
+    "/u/",
+)  # fmt: skip  (the shopper's links too)
 PATHS = create_api().openapi()["paths"]
 ID_ENDPOINTS = sorted(
     (method.upper(), path)
@@ -41,6 +49,7 @@ PARAM_MODEL = {
     "customer_id": Customer,
     "cart_id": Cart,
     "key_id": ApiKey,
+    "attempt_id": CartSaveAttempt,
 }
 BODIES = {
     ("PATCH", "/api/landing-pages/{page_id}"): {
@@ -50,6 +59,8 @@ BODIES = {
     ("PATCH", "/api/landing-pages/{page_id}/cart-theme"): {"preset": "dark"},
     ("PATCH", "/api/landing-pages/{page_id}/product-catalog"): {"sort": "name"},
     ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"): {"product_ids": []},
+    ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"): {"reason": "OTHER"},
+    ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"): {"outcome": "CANCELLED"},
 }
 # Bodies naming the caller's own product (filled in per tenant).
 PRODUCT_BODY_PATHS = {
@@ -71,6 +82,7 @@ def _tenant(session: Session, name: str) -> SimpleNamespace:
     product = make_product(session, company, name=f"{name} mug")
     customer = make_customer(session, company, last_name=name)
     cart = make_cart(session, company, customer, items=[(product, 1)], landing_page=page)
+    attempt = make_attempt(session, cart)
     key = make_api_key(session, company, name=f"{name} key")
     key_id = session.exec(select(ApiKey.id).where(ApiKey.key_hash == token_digest(key))).one()
     return SimpleNamespace(
@@ -83,6 +95,7 @@ def _tenant(session: Session, name: str) -> SimpleNamespace:
             "customer_id": customer.id,
             "cart_id": cart.id,
             "key_id": key_id,
+            "attempt_id": attempt.id,
         },
     )
 
@@ -146,6 +159,7 @@ def test_id_endpoints_list_is_complete():
         ("GET", "/api/landing-pages/{page_id}/cart-theme/preview"),
         ("GET", "/api/landing-pages/{page_id}/product-catalog"),
         ("GET", "/api/landing-pages/{page_id}/products"),
+        ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
         ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
@@ -154,6 +168,10 @@ def test_id_endpoints_list_is_complete():
         ("POST", "/api/landing-pages/{page_id}/cart-theme/publish"),
         ("POST", "/api/landing-pages/{page_id}/product-catalog/products"),
         ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/execute"),
+        ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"),
     ]
 
 

@@ -144,7 +144,8 @@ def test_figures_count_what_was_inserted(session, shop):
     )
 
     make_attempt(session, running, status=CartSaveStatus.IN_PROGRESS)
-    make_attempt(session, running, status=CartSaveStatus.IN_PROGRESS, is_holdout=True)
+    # A second, holdout attempt on the same cart (PENDING: only one may be IN_PROGRESS or PAUSED)
+    make_attempt(session, running, status=CartSaveStatus.PENDING, is_holdout=True)
     make_attempt(session, paused, status=CartSaveStatus.PAUSED)
     make_attempt(session, expired, status=CartSaveStatus.PENDING)
     make_attempt(session, expired, status=CartSaveStatus.ACTIVE)

@@ -67,7 +67,7 @@ def detect_abandoned(session: Session, *, now: datetime, limit: int = 500) -> di
         session.refresh(cart)
         paused = flow.active_attempt(session, cart.id)
         if paused is not None:
-            flow.resume(session, paused, now=now)
+            flow.resume(session, paused, now=min(moment, now))  # quiet since `moment`
             counts["resumed"] += 1
         elif config.enabled and flow.latest_attempt(session, cart.id) is None:
             try:

@@ -338,11 +338,24 @@ def record_diagnosis(
     if attempt.status is not CartSaveStatus.IN_PROGRESS or attempt.is_holdout:
         return attempt
     config = load_config(session, attempt.company_id)
-    branching = config.stages.branching_intervention
-    if ORDER[attempt.current_stage] < ORDER[S.BRANCHING_INTERVENTION] and branching.enabled:
+    if not config.stages.branching_intervention.enabled:
+        return attempt
+    order = ORDER[attempt.current_stage]
+    if order < ORDER[S.BRANCHING_INTERVENTION]:
         cancel_pending(session, attempt.id, now=now, reason="Answered the survey")
         enter_stage(session, attempt, S.BRANCHING_INTERVENTION, config=config, now=now,
                     due_now=True, note=f"diagnosis: {reason}")  # fmt: skip
+    elif order == ORDER[S.BRANCHING_INTERVENTION]:
+        session.execute(
+            sa.update(CartIntervention)
+            .where(
+                col(CartIntervention.cart_save_attempt_id) == attempt.id,
+                col(CartIntervention.stage) == S.BRANCHING_INTERVENTION,
+                col(CartIntervention.status) == InterventionStatus.SCHEDULED,
+                col(CartIntervention.scheduled_at) > now,
+            )
+            .values(scheduled_at=now, updated_at=now)
+        )
     return attempt
 
 
