@@ -103,7 +103,15 @@ class Result:
 # --- claiming ------------------------------------------------------------------------------
 
 
-def claim_due(session: Session, *, worker: str, now: datetime, limit: int = 10) -> list[Claim]:
+def claim_due(
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int = 10,
+    lease: timedelta = LEASE,
+    attempt_id: str | None = None,
+) -> list[Claim]:
     """Lease up to `limit` due rows to this worker (and rows whose lease ran out)."""
     free = sa.or_(
         col(CartIntervention.lease_expires_at).is_(None),
@@ -124,6 +132,8 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int = 10) 
         .order_by(col(CartIntervention.scheduled_at))
         .limit(limit)
     )
+    if attempt_id is not None:
+        query = query.where(col(CartIntervention.cart_save_attempt_id) == attempt_id)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     claims = []
@@ -131,7 +141,7 @@ def claim_due(session: Session, *, worker: str, now: datetime, limit: int = 10) 
         result = session.execute(
             sa.update(CartIntervention)
             .where(col(CartIntervention.id) == row_id, col(CartIntervention.lease_token) == token)
-            .values(lease_owner=worker, lease_expires_at=now + LEASE, lease_token=token + 1)
+            .values(lease_owner=worker, lease_expires_at=now + lease, lease_token=token + 1)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claims.append(Claim(row_id, token + 1))
@@ -260,7 +270,16 @@ def _prepare(
                       note="maxAttemptsPerCart reached")  # fmt: skip
         return cancel("maxAttemptsPerCart reached.")
 
-    refusal = _reachability(row.channel, customer, email, config)
+    refusal = policies.unreachable(
+        row.channel,
+        known=customer is not None,
+        email=email,
+        email_consent=customer is not None and customer.email_consent,
+        phone=customer.phone if customer else None,
+        sms_consent=customer is not None and customer.sms_consent,
+        unsubscribed=customer is not None and customer.unsubscribed_at is not None,
+        respect_unsubscribe=config.respect_unsubscribe,
+    )
     if refusal:
         return cancel(refusal, advance=True)
     tz = policies.zone(customer.timezone if customer else None, company.timezone)
@@ -278,7 +297,9 @@ def _prepare(
                 if following
                 else None
             )
-            if row.stage is not S.WINBACK_SEQUENCE and next_due and capped >= next_due:
+            if policies.skip_for_next_stage(
+                capped, next_due, winback=row.stage is S.WINBACK_SEQUENCE
+            ):
                 return cancel("Frequency cap: the next stage comes first.", advance=True)
             return defer(capped, "frequency cap")
 
@@ -397,30 +418,6 @@ def _facts(
     )
 
 
-def _reachability(
-    channel: Channel, customer: Customer | None, email: str | None, config: SaveFlowConfig
-) -> str | None:
-    """Why this channel cannot reach the shopper, or None when it can."""
-    unsubscribed = customer is not None and customer.unsubscribed_at is not None
-    if channel is Channel.EMAIL:
-        if not email:
-            return "No e-mail address."
-        if customer is not None and not customer.email_consent:
-            return "No e-mail consent."
-        if unsubscribed and config.respect_unsubscribe:
-            return "Unsubscribed."
-    elif channel is Channel.SMS:
-        if customer is None or not customer.phone:
-            return "No phone number."
-        if not customer.sms_consent:
-            return "No SMS consent."
-        if unsubscribed and config.respect_unsubscribe:
-            return "Unsubscribed."
-    elif channel is Channel.PUSH and customer is None:
-        return "Guests have no push subscription."
-    return None
-
-
 def _last_sent(
     session: Session, channel: Channel, cart: Cart, email: str | None, exclude_id: str
 ) -> datetime | None:
@@ -453,8 +450,7 @@ def _cap(
     """When the frequency caps allow this message, or None when they allow it now."""
     caps = config.frequency_caps
     hours = {Channel.EMAIL: caps.email_hours, Channel.SMS: caps.sms_hours}.get(row.channel, 0)
-    clears = policies.cap_clears_at(_last_sent(session, row.channel, cart, email, row.id), hours)
-    candidates = [clears] if clears and clears > now else []
+    window_end, texts = None, 0
     if row.channel is Channel.SMS and caps.sms_abandonment_window_hours:
         window_end = flow.abandoned_at(attempt) + timedelta(hours=caps.sms_abandonment_window_hours)
         if now < window_end:
@@ -465,15 +461,20 @@ def _cap(
                     col(CartIntervention.sent_at).is_not(None),
                 )
             ).one()
-            if texts >= caps.sms_per_abandonment_window:
-                candidates.append(window_end)
-    return max(candidates) if candidates else None
+    return policies.frequency_cap_until(
+        now,
+        last_sent=_last_sent(session, row.channel, cart, email, row.id),
+        hours=hours,
+        window_end=window_end,
+        window_used=texts,
+        window_limit=caps.sms_per_abandonment_window,
+    )
 
 
 # --- channels ------------------------------------------------------------------------------
 
 
-def _sent_values(now: datetime, provider_id: str, channel_name: str) -> dict:
+def _sent_values(now: datetime, provider_id: str, channel_name: str, row: CartIntervention) -> dict:
     return {
         "status": InterventionStatus.SENT,
         "sent_at": now,
@@ -482,7 +483,11 @@ def _sent_values(now: datetime, provider_id: str, channel_name: str) -> dict:
         "lease_expires_at": None,
         "updated_at": now,
         "error_message": None,
-        "response_data": {"provider": channel_name, "providerId": provider_id},
+        "response_data": {
+            **(row.response_data or {}),
+            "provider": channel_name,
+            "providerId": provider_id,
+        },
     }
 
 
@@ -495,7 +500,7 @@ def _send_email(
     def commit() -> bool:
         nonlocal committed
         with Session(engine) as session:
-            values = _sent_values(now, prepared.email.message_id, delivery.email.name)  # type: ignore[union-attr]
+            values = _sent_values(now, prepared.email.message_id, delivery.email.name, prepared.row)  # type: ignore[union-attr]
             result = session.execute(
                 _fenced(claim, status=InterventionStatus.SCHEDULED).values(**values)
             )
@@ -531,7 +536,9 @@ def _send_sms(
     except ChannelError as error:
         return _failed_send(engine, claim, prepared.row, error, now, committed=True)
     with Session(engine) as session:
-        session.execute(_fenced(claim).values(**_sent_values(now, sid, delivery.sms.name)))
+        session.execute(
+            _fenced(claim).values(**_sent_values(now, sid, delivery.sms.name, prepared.row))
+        )
         session.commit()
     return Result("sent", prepared.sms.to)
 
@@ -542,7 +549,7 @@ def _record_only(engine: Engine, claim: Claim, row: CartIntervention, now: datet
     with Session(engine) as session:
         result = session.execute(
             _fenced(claim, status=InterventionStatus.SCHEDULED).values(
-                **_sent_values(now, row.tracking_token, name)
+                **_sent_values(now, row.tracking_token, name, row)
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -592,6 +599,38 @@ def _failed_send(
     return Result("failed", message)
 
 
+def execute_now(
+    engine: Engine, delivery: Delivery, attempt_id: str, *, worker: str, now: datetime
+) -> list[Result]:
+    """Send the current stage's waiting messages of one attempt now (the admin's "Send now").
+
+    The gates still apply: quiet hours and caps defer, a conversion cancels.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        attempt = session.get(CartSaveAttempt, attempt_id)
+        if attempt is None:
+            return []
+        waiting = sa.and_(
+            col(CartIntervention.cart_save_attempt_id) == attempt_id,
+            col(CartIntervention.stage) == attempt.current_stage,
+            col(CartIntervention.status) == InterventionStatus.SCHEDULED,
+        )
+        step = session.exec(select(sa.func.min(CartIntervention.step)).where(waiting)).one()
+        session.execute(
+            sa.update(CartIntervention)
+            .where(
+                waiting,
+                col(CartIntervention.step) == step,
+                col(CartIntervention.scheduled_at) > now,
+                col(CartIntervention.lease_expires_at).is_(None),
+            )
+            .values(scheduled_at=now, updated_at=now)
+        )
+        session.commit()
+        claims = claim_due(session, worker=worker, now=now, limit=20, attempt_id=attempt_id)
+    return [execute(engine, claim, delivery, now=now) for claim in claims]
+
+
 def run_due(
     engine: Engine,
     delivery: Delivery,
@@ -600,6 +639,7 @@ def run_due(
     now_fn: Callable[[], datetime],
     batch: int = 10,
     budget_seconds: float = 20.0,
+    lease: timedelta = LEASE,
 ) -> dict[str, int]:
     """Claim and execute due rows until none are left or the time budget is spent (so a tick
     ends and the next one starts fresh)."""
@@ -607,7 +647,7 @@ def run_due(
     deadline = time.monotonic() + budget_seconds
     while time.monotonic() < deadline:
         with Session(engine, expire_on_commit=False) as session:
-            claims = claim_due(session, worker=worker, now=now_fn(), limit=batch)
+            claims = claim_due(session, worker=worker, now=now_fn(), limit=batch, lease=lease)
         if not claims:
             break
         for claim in claims:
