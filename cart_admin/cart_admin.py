@@ -14,11 +14,13 @@ from cart_admin.api.storefront_guard import StorefrontGuard
 from cart_admin.settings import SchedulerMode, get_settings
 from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
     api_keys,
+    attempts,
     catalog,
     landing_pages,
     login,
     overview,
     presets,
+    save_flow,
     theme_editor,
 )
 from cart_admin.worker.scheduler import install_jobs, mark_started, mark_stopped
