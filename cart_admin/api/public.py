@@ -19,12 +19,15 @@ from cart_admin.api.public_schemas import (
     CheckoutOut,
     FreeShippingOut,
     Heartbeat,
+    MessageAction,
+    RecoveryMessageOut,
     SessionId,
     SetQuantity,
 )
 from cart_admin.domain import catalog, triggers
 from cart_admin.domain import storefront as shop
 from cart_admin.domain.discounts import DiscountError
+from cart_admin.domain.save_flow import links
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import Cart, Product
 
@@ -136,6 +139,20 @@ def cart_out(
         ),
         checkout_url=shop.checkout_url(store.page.checkout_url, cart.public_token),
         notice=priced.notice,
+        message=_message(session, cart),
+    )
+
+
+def _message(session: Session, cart: Cart) -> RecoveryMessageOut | None:
+    row = links.pending_in_app(session, cart)
+    if row is None:
+        return None
+    content = row.content
+    return RecoveryMessageOut(
+        id=row.tracking_token,
+        headline=str(content.get("headline", "")),
+        body=str(content.get("body", "")),
+        cta=str(content.get("cta", "")),
     )
 
 
@@ -332,3 +349,21 @@ def heartbeat(public_key: PublicKey, body: Heartbeat, session: SessionDep, now: 
         session, product_ids=owned, now=now, exclude_session=body.session_id
     )
     return {"viewers": {pid: counts.get(pid, 0) for pid in owned}}
+
+
+@router.post("/carts/{token}/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
+def message_response(
+    public_key: PublicKey,
+    token: Token,
+    message_id: Annotated[str, Path(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")],
+    body: MessageAction,
+    session: SessionDep,
+    now: NowDep,
+) -> None:
+    """The shopper saw, dismissed or accepted the save flow's in-drawer message."""
+    store = _store(session, public_key)
+    cart = _cart(session, store, token)
+    try:
+        links.in_app_response(session, cart, message_id, body.action, now=now)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc

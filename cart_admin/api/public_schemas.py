@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -87,6 +87,20 @@ class CartOut(BaseModel):
     triggers: dict[str, Any]
     checkout_url: str
     notice: str | None = None
+    message: RecoveryMessageOut | None = None  # the save flow's in-drawer message, if any
+
+
+class RecoveryMessageOut(BaseModel):
+    """What the drawer shows a returning shopper (text only, never HTML)."""
+
+    id: str
+    headline: str
+    body: str
+    cta: str
+
+
+class MessageAction(Body):
+    action: Literal["seen", "dismissed", "accepted"]
 
 
 class CheckoutOut(BaseModel):

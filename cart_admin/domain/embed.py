@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,8 +30,18 @@ class EmbedScript:
 
 @lru_cache(maxsize=4)
 def _sources(js_mtime: float, css_mtime: float) -> tuple[str, str]:
-    """drawer.js and drawer.css, re-read only when they change on disk."""
-    return (EMBED_DIR / "drawer.js").read_text(), (EMBED_DIR / "drawer.css").read_text()
+    """drawer.js and drawer.css, re-read only when they change on disk, without indentation
+    and comment lines (the sources are written readable; shoppers download them)."""
+    js = (EMBED_DIR / "drawer.js").read_text()
+    css = re.sub(r"/\*.*?\*/", "", (EMBED_DIR / "drawer.css").read_text(), flags=re.S)
+    return _compact(js, comment="//"), _compact(css)
+
+
+def _compact(source: str, *, comment: str | None = None) -> str:
+    """Drop leading whitespace, blank lines and whole-line comments. Safe for these sources:
+    they have no template literals or other strings spanning lines (a test checks)."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(t for t in lines if t and not (comment and t.startswith(comment)))
 
 
 @lru_cache(maxsize=64)

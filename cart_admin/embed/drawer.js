@@ -146,6 +146,17 @@ async function req(method, url, body) {
 }
 const cartUrl = (rest) => PUB + "/carts/" + encodeURIComponent(state.token) + (rest || "") + viewerQuery();
 
+// ---- a recovery link (?ca_cart=...&ca_open=1) brings the shopper's cart back
+const QS = new URLSearchParams(location.search);
+const BACK = !PREVIEW && /^[\w-]{1,64}$/.test(QS.get("ca_cart") || "");
+if (BACK) {
+  store("l", KEY, QS.get("ca_cart"));
+  QS.delete("ca_cart");
+  QS.delete("ca_open");
+  const q = QS.toString();
+  history.replaceState(history.state, "", location.pathname + (q ? "?" + q : "") + location.hash);
+}
+
 // ---- state
 const state = {
   token: store("l", KEY), cart: null, open: false, busy: false, error: "", code: "",
@@ -165,7 +176,7 @@ function trig() {
 }
 function setCart(c) {
   if (!c || typeof c !== "object") return;
-  if (c.status && c.status !== "ACTIVE") return dropCart();
+  if (c.status === "CONVERTED" || c.status === "EXPIRED") return dropCart();
   state.cart = c;
   if (c.token && c.token !== state.token) {
     state.token = c.token;
@@ -439,6 +450,7 @@ function render() {
     t && t.urgency ? urgency(t.urgency) : null,
     h("div", { class: "body" },
       state.error ? h("p", { class: "err", "data-ca": "error", role: "alert" }, icon("alert"), h("span", null, state.error)) : null,
+      note(c),
       (!state.loaded && state.token) || (state.busy && !items.length) ? h("div", { class: "loading" }, h("span", { class: "spin" }), "Loading your cart\u2026") :
       items.length ? [
         h("ul", { class: "items", "aria-label": "Items in your cart" }, items.map((it) => item(it, t))),
@@ -461,6 +473,29 @@ function render() {
     restoreFocus = null;
     if (!root.activeElement || !panel.contains(root.activeElement)) (panel.querySelector('[data-ca="close"]') || panel).focus();
   }
+}
+
+// The save flow's message for a returning shopper: shown once, text only.
+function note(c) {
+  const m = c && c.message;
+  if (!m || store("s", "ca_msg_" + m.id)) return null;
+  if (!m.shown) {
+    m.shown = 1;
+    msg(m.id, "seen");
+  }
+  const done = (a) => {
+    store("s", "ca_msg_" + m.id, a);
+    msg(m.id, a);
+    render();
+  };
+  return h("div", { class: "note", "data-ca": "message", role: "status" },
+    h("b", null, m.headline), h("p", null, m.body),
+    h("div", { class: "m-b" },
+      h("button", { type: "button", class: "co", "data-ca": "message-ok", onclick: () => done("accepted") }, m.cta || "OK"),
+      h("button", { type: "button", class: "btn-g", "data-ca": "message-dismiss", onclick: () => done("dismissed") }, "Not now")));
+}
+function msg(id, action) {
+  if (!PREVIEW) req("POST", cartUrl("/messages/" + encodeURIComponent(id)), { action }).catch(() => {});
 }
 
 function header(n) {
@@ -752,6 +787,7 @@ class CartAdminDrawer extends HTMLElement {
     document.addEventListener("keydown", onKey, true);
     render();
     load().finally(() => {
+      if (BACK || (state.cart && state.cart.message && !store("s", "ca_msg_" + state.cart.message.id))) open();
       readyResolve(api);
       heartbeat();
     });

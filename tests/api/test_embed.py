@@ -172,3 +172,20 @@ def test_demo_store_unknown_or_unpublished_slug_is_404(shop) -> None:
     assert shop.api.get("/demo/store/no-such-shop").status_code == 404
     assert shop.api.get("/demo/store/draft-shop").status_code == 404
     assert shop.api.get("/demo/store/Bad_Slug").status_code == 422
+
+
+def test_compacting_is_safe_for_the_drawer_sources() -> None:
+    """The served script drops indentation and comment lines; that is only safe while no
+    string spans lines (no template literals) and no code line starts with `//`."""
+    from cart_admin.domain.embed import EMBED_DIR
+
+    source = (EMBED_DIR / "drawer.js").read_text()
+    assert "`" not in source
+    assert not any(line.rstrip().endswith("\\") for line in source.splitlines())
+
+
+def test_the_served_script_stays_small(shop) -> None:
+    """The budget of the one script tag: at most 15 KB gzipped."""
+    with shop.api.stream("GET", shop.url, headers={"Accept-Encoding": "gzip"}) as response:
+        raw = b"".join(response.iter_raw())
+    assert len(raw) <= 15 * 1024, len(raw)

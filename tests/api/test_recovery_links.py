@@ -145,3 +145,19 @@ def test_twilio_stop_withdraws_sms_consent(sent, engine, monkeypatch):
     with Session(engine) as fresh:
         assert not fresh.get(Customer, sent.shop.customer.id).sms_consent
     get_settings.cache_clear()
+
+
+def test_the_drawer_gets_the_in_app_message_once(sent, engine):
+    key, token = sent.shop.page.public_key, sent.shop.cart.public_token
+    cart = sent.api.get(f"/api/public/{key}/carts/{token}").json()
+    note = _row(engine, CartSaveStage.BROWSE_REMINDER)
+    assert cart["message"] == {"id": note.tracking_token, "headline": "Still shopping?",
+                               "body": note.content["body"], "cta": "Back to my cart"}  # fmt: skip
+    url = f"/api/public/{key}/carts/{token}/messages/{note.tracking_token}"
+    assert sent.api.post(url, json={"action": "later"}).status_code == 422
+    email_url = f"/api/public/{key}/carts/{token}/messages/{sent.email.tracking_token}"
+    assert sent.api.post(email_url, json={"action": "seen"}).status_code == 404  # not in-app
+    assert sent.api.post(url, json={"action": "dismissed"}).status_code == 204
+    row = _row(engine, CartSaveStage.BROWSE_REMINDER)
+    assert row.opened_at is not None and row.response_type == "DISMISSED"
+    assert sent.api.get(f"/api/public/{key}/carts/{token}").json()["message"] is None

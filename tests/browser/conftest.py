@@ -43,7 +43,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _app_env(database_url: str) -> dict[str, str]:
+def _app_env(database_url: str, base_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join(
         [
@@ -54,6 +54,7 @@ def _app_env(database_url: str) -> dict[str, str]:
     )
     env.update(
         DATABASE_URL=database_url,
+        APP_URL=base_url,  # recovery links and e-mails point at this app
         SCHEDULER="off",
         REFLEX_TELEMETRY_ENABLED="false",
         REFLEX_CHECK_LATEST_VERSION="false",
@@ -88,17 +89,17 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         seed_demo(session, now=utcnow())
         session.commit()
     port = _free_port()
+    base_url = f"http://localhost:{port}"
     log_path = folder / "app.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             ["reflex", "run", "--env", "prod", "--frontend-port", str(port)],
             cwd=PROJECT_ROOT,
-            env=_app_env(database_url),
+            env=_app_env(database_url, base_url),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    base_url = f"http://localhost:{port}"
     try:
         _wait_until_serving(base_url, process, log_path)
         yield LiveApp(base_url, database_url, log_path)

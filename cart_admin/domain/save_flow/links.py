@@ -20,6 +20,7 @@ from cart_admin.models import (
     CartAbandonmentReason,
     CartIntervention,
     CartSaveAttempt,
+    Channel,
     Company,
     Customer,
     InterventionStatus,
@@ -147,3 +148,43 @@ def sms_stop(session: Session, *, phone: str, body: str, now: datetime) -> int:
 def company_name(session: Session, row: CartIntervention) -> str:
     company = session.get(Company, row.company_id)
     return company.name if company else ""
+
+
+def pending_in_app(session: Session, cart: Cart) -> CartIntervention | None:
+    """The drawer's message for a returning shopper (spec RETURN_VISITOR_MODAL): an in-app
+    intervention that went out and was not yet answered, while the cart's flow is running.
+    (The drawer shows it once per visit; accepting or dismissing it retires it.)"""
+    return session.exec(
+        select(CartIntervention)
+        .join(
+            CartSaveAttempt, col(CartSaveAttempt.id) == col(CartIntervention.cart_save_attempt_id)
+        )
+        .where(
+            col(CartIntervention.cart_id) == cart.id,
+            col(CartIntervention.channel) == Channel.IN_APP,
+            col(CartIntervention.status).in_((*UNOPENED, InterventionStatus.OPENED)),
+            col(CartIntervention.response_type).is_(None),
+            col(CartSaveAttempt.status).in_(flow.ACTIVE),
+        )
+        .order_by(col(CartIntervention.sent_at).desc())
+    ).first()
+
+
+IN_APP_ACTIONS = ("seen", "dismissed", "accepted")
+
+
+def in_app_response(
+    session: Session, cart: Cart, token: str, action: str, *, now: datetime
+) -> CartIntervention:
+    """The drawer reports what the shopper did with the message."""
+    row = by_token(session, token)
+    if row.cart_id != cart.id or row.channel is not Channel.IN_APP:
+        raise NotFound("This message is not for this cart.")
+    if action == "accepted":
+        record_click(session, row, now=now)
+    else:
+        record_open(session, row, now=now)
+    if action != "seen":
+        row.response_type = action.upper()
+        session.add(row)
+    return row

@@ -72,10 +72,17 @@ def infer_reason(facts: CartFacts) -> R:
     return R.OTHER
 
 
+def percent_text(percent: Decimal) -> str:
+    """12.5 -> "12.5", 10 -> "10" (never "1E+1")."""
+    text = f"{percent:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def percent_offer(percent: Decimal, facts: CartFacts, type_: K = K.PERCENTAGE_DISCOUNT) -> Offer:
     percent = percent.quantize(Decimal("1")) if percent == percent.to_integral() else percent
     savings = to_money(facts.subtotal * percent / 100)
-    return Offer(type_, f"{percent}% off", DiscountKind.PERCENT, percent, savings=savings)
+    label = f"{percent_text(percent)}% off"
+    return Offer(type_, label, DiscountKind.PERCENT, percent, savings=savings)
 
 
 def free_shipping_offer(facts: CartFacts) -> Offer:
@@ -152,7 +159,7 @@ def _applicable(
         if cap <= 0:
             return None
         percent = min(item.value or cap, cap)
-        return item.message.format(percent=percent.normalize())
+        return item.message.format(percent=percent_text(percent))
     if item.type is K.FREE_SHIPPING:
         return item.message if facts.shipping_total > 0 else None
     if item.type is K.THRESHOLD_REMINDER:
