@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, status
+from fastapi import APIRouter, Body, HTTPException, Path, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -23,27 +23,18 @@ from cart_admin.api.cart_save_schemas import (
     InterventionOut,
     ProgressBody,
 )
-from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
+from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep, feature_flag
 from cart_admin.domain.save_flow import config as flow_config
 from cart_admin.domain.save_flow import delivery
 from cart_admin.domain.save_flow import engine as flow
 from cart_admin.models import Cart, CartIntervention, CartSaveAttempt
 from cart_admin.settings import get_settings
 
-
-def _flow_switched_on() -> None:
-    if not get_settings().enable_mi_cart_save:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            detail="The save flow is switched off on this server (ENABLE_MI_CART_SAVE=false).",
-        )
-
-
 router = APIRouter(
     prefix="/api/momentum/cart-save",
     route_class=AdminRoute,
     tags=["save flow"],
-    dependencies=[Depends(_flow_switched_on)],
+    dependencies=[feature_flag("enable_mi_cart_save")],
 )
 
 AttemptId = Annotated[str, Path(max_length=24, pattern=r"^[0-9a-f]+$")]

@@ -111,3 +111,16 @@ def get_principal(request: Request) -> Principal:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def feature_flag(setting: str):
+    """A router dependency answering 404 while the deployment plan's flag is off."""
+
+    def check() -> None:
+        if not getattr(get_settings(), setting):
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                detail=f"This feature is switched off on this server ({setting.upper()}=false).",
+            )
+
+    return Depends(check)

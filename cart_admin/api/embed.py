@@ -31,7 +31,9 @@ def embed_script(
 ) -> Response:
     """The drawer for this landing page; revalidated on every load (ETag), gzip when asked."""
     try:
-        store = shop.storefront_for_key(session, public_key=public_key)
+        store = shop.storefront_for_key(
+            session, public_key=public_key, themed=get_settings().enable_cart_theming
+        )
     except NotFound:
         return Response("/* Cart Admin: no published landing page has this key. */", 404,
                         media_type=JS)  # fmt: skip

@@ -30,6 +30,7 @@ from cart_admin.domain.discounts import DiscountError
 from cart_admin.domain.save_flow import links
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import Cart, Product
+from cart_admin.settings import get_settings
 
 router = APIRouter(prefix="/api/public/{public_key}", tags=["storefront"])
 
@@ -41,7 +42,9 @@ ViewerSession = Annotated[SessionId, Query()]
 
 def _store(session: Session, public_key: str) -> shop.Storefront:
     try:
-        return shop.storefront_for_key(session, public_key=public_key)
+        return shop.storefront_for_key(
+            session, public_key=public_key, themed=get_settings().enable_cart_theming
+        )
     except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from cart_admin.api.admin import owned, require_writer
-from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
+from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep, feature_flag
 from cart_admin.channels.ai import ai_completer_from_settings
 from cart_admin.domain.theming import (
     PRESETS,
@@ -27,7 +27,12 @@ from cart_admin.domain.theming.generate import generate_theme, parse_theme_reque
 from cart_admin.models import LandingPage
 from cart_admin.settings import get_settings
 
-router = APIRouter(prefix="/api/landing-pages", route_class=AdminRoute, tags=["cart themes"])
+router = APIRouter(
+    prefix="/api/landing-pages",
+    route_class=AdminRoute,
+    tags=["cart themes"],
+    dependencies=[feature_flag("enable_cart_theming")],
+)
 
 
 class ResolvedThemeOut(BaseModel):

@@ -70,7 +70,9 @@ class PricedCart:
     notice: str | None = None  # e.g. a code that no longer applies was removed
 
 
-def storefront_for_key(session: Session, *, public_key: str) -> Storefront:
+def storefront_for_key(session: Session, *, public_key: str, themed: bool = True) -> Storefront:
+    """The published page behind a public key. `themed=False` (ENABLE_CART_THEMING off)
+    serves the default theme whatever the page's overrides are."""
     page = session.exec(
         select(LandingPage).where(col(LandingPage.public_key) == public_key)
     ).first()
@@ -79,7 +81,8 @@ def storefront_for_key(session: Session, *, public_key: str) -> Storefront:
     company = session.get(Company, page.company_id)
     assert company is not None
     try:
-        theme = _theme_from_json(json.dumps(page.cart_theme or {}, sort_keys=True))
+        overrides = page.cart_theme if themed else {}
+        theme = _theme_from_json(json.dumps(overrides or {}, sort_keys=True))
     except ThemeValidationError:
         # Stored overrides are validated on write; if a later model change makes them
         # invalid, the storefront keeps working with the defaults rather than failing.

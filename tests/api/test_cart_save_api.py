@@ -141,3 +141,15 @@ def test_the_feature_flag_switches_the_endpoints_off(shop, monkeypatch):
         assert "ENABLE_MI_CART_SAVE" in response.json()["detail"]
     finally:
         get_settings.cache_clear()
+
+
+def test_the_theming_flag_switches_the_theme_endpoints_off(shop, monkeypatch):
+    monkeypatch.setenv("ENABLE_CART_THEMING", "false")
+    get_settings.cache_clear()
+    try:
+        response = shop.api.get("/api/landing-pages/cart-themes/presets")
+        assert response.status_code == 404
+        assert "ENABLE_CART_THEMING=false" in response.json()["detail"]
+        assert shop.api.get(f"{BASE}/config").status_code == 200  # the other flags are separate
+    finally:
+        get_settings.cache_clear()

@@ -189,3 +189,21 @@ def test_the_served_script_stays_small(shop) -> None:
     with shop.api.stream("GET", shop.url, headers={"Accept-Encoding": "gzip"}) as response:
         raw = b"".join(response.iter_raw())
     assert len(raw) <= 15 * 1024, len(raw)
+
+
+def test_cart_theming_flag_off_serves_the_default_theme(shop, monkeypatch) -> None:
+    from cart_admin.settings import get_settings
+
+    _set_theme(shop, {"preset": "dark"})
+    themed = shop.api.get(shop.url, headers=PLAIN).text
+    monkeypatch.setenv("ENABLE_CART_THEMING", "false")
+    get_settings.cache_clear()
+    try:
+        flag_off = shop.api.get(shop.url, headers=PLAIN).text
+        presets = shop.api.get("/api/landing-pages/cart-themes/presets")
+        assert presets.status_code in (401, 404)  # switched off (or not logged in) either way
+    finally:
+        monkeypatch.delenv("ENABLE_CART_THEMING")
+        get_settings.cache_clear()
+    _set_theme(shop, {})
+    assert flag_off == shop.api.get(shop.url, headers=PLAIN).text != themed
