@@ -1,0 +1,170 @@
+"""Delivery through the real clients (SMTP against a local server, Twilio against a local fake):
+what a shopper receives, retries with backoff, FAILED with the error kept, and the fence that
+stops a worker whose lease ran out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from cart_admin.channels.email import SmtpEmail
+from cart_admin.channels.sms import TwilioSms
+from cart_admin.domain.save_flow import delivery
+from cart_admin.models import (
+    CartIntervention,
+    CartSaveAttempt,
+    CartSaveStage,
+    Channel,
+    InterventionStatus,
+)
+from tests.domain.save_flow.conftest import T0, configure, make_shop, quiet_off
+from tests.domain.save_flow.harness import Sim
+from tests.fakes.smtp_server import SmtpMode
+from tests.fakes.twilio_server import TwilioMode
+
+S = CartSaveStage
+
+
+def _real(sim: Sim, smtp, twilio) -> None:
+    sim.email = SmtpEmail(host="127.0.0.1", port=smtp.port, from_addr="Acme <shop@acme.example>",
+                          starttls=False, timeout=2)  # fmt: skip
+    sim.sms = TwilioSms(
+        account_sid=twilio.account_sid, auth_token=twilio.auth_token,
+        from_number="+15555550999", base_url=twilio.base_url, timeout=2,
+    )  # fmt: skip
+
+
+def _rows(engine, stage: S) -> list[CartIntervention]:
+    with Session(engine) as s:
+        return list(s.exec(select(CartIntervention).where(col(CartIntervention.stage) == stage)))
+
+
+def test_the_shopper_receives_a_complete_email_and_sms(session, engine, smtp_server, twilio_server):
+    shop = make_shop(session, shipping="5.99")
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.run_until(T0 + timedelta(hours=25))  # through the nuclear offer (e-mail + SMS)
+
+    first = smtp_server.messages[0]
+    row = _rows(engine, S.PATTERN_INTERRUPT)[0]
+    assert first.rcpt_tos == [shop.customer.email]
+    assert first.message["Subject"] == "You left Ethiopia Guji behind"
+    assert first.message["Message-ID"] == f"<{row.id}.{row.tracking_token[:8]}@cart-admin>"
+    unsubscribe = f"https://app.example/u/{row.tracking_token}"
+    assert first.message["List-Unsubscribe"] == (
+        f"<{unsubscribe}>, <mailto:help@acme.example?subject=unsubscribe>"
+    )
+    assert first.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert first.message["Reply-To"] == "help@acme.example"
+    text, html = first.part("text/plain"), first.part("text/html")
+    recovery = f"https://app.example/r/{row.tracking_token}"
+    assert "Ethiopia Guji x 2: $18.00" in text and recovery in text and unsubscribe in text
+    assert recovery in html and f"https://app.example/t/o/{row.tracking_token}.gif" in html
+    assert "Ethiopia Guji &times; 2" in html
+
+    survey = smtp_server.messages[1]
+    assert "/s/" in survey.part("text/plain")
+    assert survey.part("text/html").count("?reason=") == 8  # one button per reason
+
+    (sms,) = twilio_server.messages
+    nuclear_sms = next(r for r in _rows(engine, S.NUCLEAR_OFFER) if r.channel is Channel.SMS)
+    assert sms.form["To"] == "+15555550100" and sms.form["From"] == "+15555550999"
+    assert sms.form["Body"].startswith("Acme Coffee: our best offer on your cart. Use code SAVE-")
+    assert sms.form["Body"].endswith(f"/r/{nuclear_sms.tracking_token} Reply STOP to opt out.")
+    assert nuclear_sms.response_data["providerId"].startswith("SM")
+
+
+def test_transient_errors_retry_with_backoff_then_fail_and_the_flow_moves_on(
+    session, engine, smtp_server, twilio_server
+):
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.run_until(T0 + timedelta(minutes=80))  # in-app reminder only
+    smtp_server.mode = SmtpMode.DATA_451
+    sim.run_until(T0 + timedelta(minutes=90))  # the pattern-interrupt e-mail is refused
+    (row,) = _rows(engine, S.PATTERN_INTERRUPT)
+    assert row.status is InterventionStatus.SCHEDULED and row.delivery_attempts == 1
+    assert row.scheduled_at == T0 + timedelta(minutes=91)  # 1 minute later
+    assert "451" in row.error_message and row.sent_at is None
+    sim.run_until(T0 + timedelta(minutes=91))
+    (row,) = _rows(engine, S.PATTERN_INTERRUPT)
+    assert row.delivery_attempts == 2 and row.scheduled_at == T0 + timedelta(minutes=96)
+    sim.run_until(T0 + timedelta(minutes=96))
+    (row,) = _rows(engine, S.PATTERN_INTERRUPT)
+    assert row.status is InterventionStatus.FAILED and row.delivery_attempts == 3
+    assert "451" in row.error_message
+    assert not smtp_server.messages  # refused at the end of DATA: nothing was delivered
+    with Session(engine) as s:  # the flow went on to the survey
+        assert s.exec(select(CartSaveAttempt)).one().current_stage is S.DIAGNOSIS_SURVEY
+
+    smtp_server.mode = SmtpMode.REJECT_RCPT  # permanent: no retry
+    sim.run_until(T0 + timedelta(hours=4))
+    (survey,) = _rows(engine, S.DIAGNOSIS_SURVEY)
+    assert survey.status is InterventionStatus.FAILED and survey.delivery_attempts == 1
+
+
+def test_an_sms_timeout_is_not_retried(session, engine, smtp_server, twilio_server):
+    """Twilio may have accepted a request that timed out: at most once, never twice."""
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    twilio_server.mode = TwilioMode.HANG
+    sim.run_until(T0 + timedelta(hours=25))
+    sms = next(r for r in _rows(engine, S.NUCLEAR_OFFER) if r.channel is Channel.SMS)
+    assert sms.status is InterventionStatus.FAILED and sms.delivery_attempts == 1
+    assert len(twilio_server.requests) == 1
+
+
+def test_a_worker_whose_lease_ran_out_cannot_send(session, engine, smtp_server, twilio_server):
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.run_until(T0 + timedelta(minutes=80))
+    due = T0 + timedelta(minutes=90)
+    with Session(engine) as s:
+        (slow,) = delivery.claim_due(s, worker="slow", now=due, lease=timedelta(seconds=30))
+    later = due + timedelta(seconds=31)  # the slow worker stalled past its lease
+    with Session(engine) as s:
+        (fast,) = delivery.claim_due(s, worker="fast", now=later)
+    assert fast.intervention_id == slow.intervention_id and fast.token == slow.token + 1
+
+    stale = delivery.execute(engine, slow, sim.delivery, now=later)
+    assert stale.outcome == "lost" and not smtp_server.messages
+    fresh = delivery.execute(engine, fast, sim.delivery, now=later)
+    assert fresh.outcome == "sent" and len(smtp_server.messages) == 1
+    with Session(engine) as s:
+        claims = delivery.claim_due(s, worker="third", now=later + timedelta(minutes=5))
+    assert slow.intervention_id not in {c.intervention_id for c in claims}
+
+
+def test_a_fence_lost_between_preparing_and_sending_delivers_nothing(
+    session, engine, smtp_server, twilio_server
+):
+    """The lease can also run out while the message is being prepared: the fenced commit
+    before the end of DATA refuses, and the server discards the unfinished message."""
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.run_until(T0 + timedelta(minutes=80))
+    due = T0 + timedelta(minutes=90)
+    with Session(engine) as s:
+        (claim,) = delivery.claim_due(s, worker="w1", now=due)
+    original = sim.email.send
+
+    def steal_then_send(message, *, commit):
+        with Session(engine) as s:  # another worker takes the row over mid-send
+            delivery.claim_due(s, worker="w2", now=due + timedelta(hours=1))
+        return original(message, commit=commit)
+
+    sim.email.send = steal_then_send  # type: ignore[method-assign]
+    result = delivery.execute(engine, claim, sim.delivery, now=due)
+    assert result.outcome == "lost" and not smtp_server.messages
+    (row,) = _rows(engine, S.PATTERN_INTERRUPT)
+    assert row.status is InterventionStatus.SCHEDULED and row.lease_owner == "w2"
