@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from cart_admin.domain.auth import clean_api_key_name
+from cart_admin.domain.landing_pages import clean_store_url
 from cart_admin.domain.origins import normalize_origin
 from cart_admin.models import CartStatus, LandingPageStatus, ProductStatus, UserRole
 
@@ -58,6 +59,7 @@ class LandingPagePublic(PublicModel):
     status: LandingPageStatus
     allowed_origins: list[str]
     checkout_url: str | None
+    store_url: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -86,11 +88,12 @@ class LandingPageUpdate(BaseModel):
     status: LandingPageStatus | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=20)
     checkout_url: CheckoutUrl | None = None
+    store_url: str | None = None  # a path on this app or an http(s) URL; null clears it
 
     @field_validator("name", "status", "allowed_origins", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
-        """Only `checkout_url` may be cleared with null; the others always have a value."""
+        """Only the URLs may be cleared with null; the others always have a value."""
         if value is None:
             raise ValueError("cannot be null; leave the field out to keep its value")
         return value
@@ -102,6 +105,12 @@ class LandingPageUpdate(BaseModel):
         if values is None:
             return None
         return list(dict.fromkeys(normalize_origin(value) for value in values))
+
+    @field_validator("store_url", mode="before")
+    @classmethod
+    def _store_url(cls, value: object) -> str | None:
+        """The admin form's check, so both refuse the same values ("" clears it too)."""
+        return clean_store_url(value)
 
 
 class ProductPublic(PublicModel):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from pydantic import (
@@ -18,6 +19,7 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from sqlmodel import Session, col, select
@@ -31,6 +33,11 @@ from cart_admin.models import LandingPage, LandingPageProduct, LandingPageStatus
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ORIGINS = 20
 MAX_THRESHOLD = Decimal("100000")
+MAX_URL = 500
+STORE_URL_HELP = (
+    "Enter the address of the store page that shows the cart drawer (https://...), "
+    "or a path starting with /."
+)
 _HTTP_URL: TypeAdapter[AnyHttpUrl] = TypeAdapter(AnyHttpUrl)
 
 
@@ -43,6 +50,7 @@ class LandingPageSummary:
     public_key: str
     allowed_origins: list[str]
     checkout_url: str | None
+    store_url: str | None
     preset: str
     product_count: int
     free_shipping_threshold: Decimal | None = None  # None: the free-shipping bar is off
@@ -78,6 +86,7 @@ def landing_page_summaries(session: Session, *, company_id: str) -> list[Landing
             public_key=p.public_key,
             allowed_origins=list(p.allowed_origins),
             checkout_url=p.checkout_url,
+            store_url=p.store_url,
             preset=str((p.cart_theme or {}).get("preset") or "light"),
             product_count=int(counts.get(p.id, 0)),
             free_shipping_threshold=_free_shipping_threshold(p.cart_theme),
@@ -119,6 +128,39 @@ def _has_control_characters(value: str) -> bool:
     return any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value)
 
 
+def clean_store_url(value: object) -> str | None:
+    """The store URL as stored (None when empty); ValueError unless it is a path on this app
+    or an http(s) page, since recovery links redirect shoppers there."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(STORE_URL_HELP)
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > MAX_URL:
+        raise ValueError(f"Use at most {MAX_URL} characters.")
+    if _has_control_characters(text) or " " in text:
+        raise ValueError("The URL cannot contain spaces or control characters.")
+    if text.startswith("/"):
+        if text.startswith(("//", "/\\")):  # a path here, not another host's URL
+            raise ValueError(STORE_URL_HELP)
+        return text
+    if _url_origin(text) is None:
+        raise ValueError(STORE_URL_HELP)
+    return text
+
+
+def _url_origin(text: str) -> str | None:
+    """The origin of an absolute http(s) URL with a host (no credentials), else None."""
+    try:
+        _HTTP_URL.validate_python(text)
+        parts = urlsplit(text)
+        return normalize_origin(f"{parts.scheme}://{parts.netloc}")
+    except (ValidationError, ValueError):
+        return None
+
+
 class LandingPageForm(BaseModel):
     """What the admin's form sets on a page (every field, on create and on edit)."""
 
@@ -128,6 +170,7 @@ class LandingPageForm(BaseModel):
     slug: Annotated[str, StringConstraints(strip_whitespace=True)]
     allowed_origins: list[str] = Field(default_factory=list)
     checkout_url: str | None = None
+    store_url: str | None = None  # after allowed_origins: its check reads them
     free_shipping_threshold: Decimal | None = None
 
     @field_validator("name")
@@ -200,6 +243,26 @@ class LandingPageForm(BaseModel):
             ) from None
         return text
 
+    @field_validator("store_url", mode="before")
+    @classmethod
+    def _store_url(cls, value: object) -> str | None:
+        return clean_store_url(value)
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url_on_allowed_origin(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The drawer only loads on allowed origins, so a store page elsewhere can't show it."""
+        origins = info.data.get("allowed_origins")  # absent when the origins were refused
+        if value is None or value.startswith("/") or not origins:
+            return value
+        origin = _url_origin(value)
+        if origin not in origins:
+            raise ValueError(
+                f"{origin} is not one of the allowed origins: the cart drawer only works on "
+                "those. Add it there, or use a page on one of them."
+            )
+        return value
+
     @field_validator("free_shipping_threshold", mode="before")
     @classmethod
     def _threshold(cls, value: object) -> object:
@@ -254,6 +317,7 @@ def _apply(session: Session, page: LandingPage, form: LandingPageForm, now: date
     page.slug = form.slug
     page.allowed_origins = list(form.allowed_origins)
     page.checkout_url = form.checkout_url
+    page.store_url = form.store_url
     page.updated_at = now
     session.add(page)
     session.flush()

@@ -115,6 +115,11 @@ def test_malformed_json_position_is_reported(shop):
         ({"checkout_url": "not a url"}, "checkout_url"),
         ({"checkout_url": "javascript:alert(1)"}, "checkout_url"),
         ({"checkout_url": "ftp://shop.example/checkout"}, "checkout_url"),
+        ({"store_url": "shop.example/store"}, "store_url"),
+        ({"store_url": "javascript:alert(1)"}, "store_url"),
+        ({"store_url": "//evil.example/store"}, "store_url"),
+        ({"store_url": 5}, "store_url"),
+        ({"store_url": "/" + "s" * 500}, "store_url"),
         ({"colour": "red"}, "colour"),
         ({"public_key": "pk_mine"}, "public_key"),
         ({"company_id": "someone-else"}, "company_id"),
@@ -221,6 +226,23 @@ def test_patch_sets_checkout_url(shop, engine):
     )
 
 
+@pytest.mark.parametrize(
+    "store_url", ["/demo/store/spring-sale", "https://shop.example/store?ref=mail"]
+)
+def test_patch_sets_and_clears_store_url(shop, engine, store_url):
+    url = f"/api/landing-pages/{shop.page.id}"
+    response = shop.api.patch(url, json={"store_url": f" {store_url} "})
+    assert response.status_code == 200, response.text
+    assert response.json()["store_url"] == store_url
+    assert _page_row(engine, shop.page.id)["store_url"] == store_url
+    assert shop.api.get(url).json()["store_url"] == store_url
+
+    response = shop.api.patch(url, json={"store_url": None})
+    assert response.status_code == 200
+    assert response.json()["store_url"] is None
+    assert _page_row(engine, shop.page.id)["store_url"] is None
+
+
 def test_empty_patch_changes_nothing(shop, engine):
     before = _page_row(engine, shop.page.id)
     response = shop.api.patch(f"/api/landing-pages/{shop.page.id}", json={})
@@ -263,6 +285,7 @@ def test_landing_page_list_and_detail(shop, session):
         "status",
         "allowed_origins",
         "checkout_url",
+        "store_url",
         "created_at",
         "updated_at",
     }
@@ -555,7 +578,8 @@ def test_overview_figures(shop, session):
     )
 
     make_attempt(session, running, status=CartSaveStatus.IN_PROGRESS)
-    make_attempt(session, running, status=CartSaveStatus.IN_PROGRESS, is_holdout=True)
+    # a holdout attempt that did not start on the same cart (only one may run per cart)
+    make_attempt(session, running, status=CartSaveStatus.PENDING, is_holdout=True)
     make_attempt(session, paused, status=CartSaveStatus.PAUSED)
     make_attempt(session, won_1, status=CartSaveStatus.COMPLETED)
     make_attempt(session, won_2, status=CartSaveStatus.CANCELLED)

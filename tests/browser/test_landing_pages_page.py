@@ -53,6 +53,8 @@ def test_writer_creates_and_edits_a_landing_page(live_app, page) -> None:
         "https://Summer.example\nhttps://summer.example, http://localhost:4000"
     )
     page.locator("#page-form-checkout").fill("https://summer.example/checkout")
+    page.locator("#page-form-store").fill("https://summer.example/shop")
+    screenshot(page, "landing-pages-form", full_page=False)  # the dialog is fixed
     page.locator("#page-form-save").click()
     expect(page.get_by_role("dialog")).to_have_count(0, timeout=15_000)
 
@@ -60,11 +62,13 @@ def test_writer_creates_and_edits_a_landing_page(live_app, page) -> None:
     assert created is not None
     assert created.allowed_origins == ["https://summer.example", "http://localhost:4000"]
     assert created.checkout_url == "https://summer.example/checkout"
+    assert created.store_url == "https://summer.example/shop"
     key = created.public_key
     card = page.locator("#page-summer-sale")
     expect(card.get_by_text(f"/embed/{key}.js")).to_be_visible(timeout=15_000)
     expect(card).to_contain_text("https://summer.example, http://localhost:4000")
     expect(card.locator(".free-shipping")).to_have_text("$50.00")  # the default rule
+    expect(card.locator(".store-url")).to_have_text("https://summer.example/shop")
     screenshot(page, "landing-pages-created")
 
     with page.context.expect_page() as opened:
@@ -79,6 +83,7 @@ def test_writer_creates_and_edits_a_landing_page(live_app, page) -> None:
     page.locator("#edit-page-summer-sale").click()
     expect(page.get_by_role("dialog")).to_contain_text("Edit landing page")
     expect(page.locator("#page-form-slug")).to_have_value("summer-sale")
+    expect(page.locator("#page-form-store")).to_have_value("https://summer.example/shop")
     page.locator("#page-form-name").fill("Renamed")
     page.locator("#page-form-slug").fill("Not A Slug")
     page.locator("#page-form-save").click()
@@ -89,25 +94,34 @@ def test_writer_creates_and_edits_a_landing_page(live_app, page) -> None:
         "already uses /shop", timeout=15_000
     )
     page.locator("#page-form-threshold").fill("12.345")
+    page.locator("#page-form-store").fill("https://elsewhere.example/shop")
     page.locator("#page-form-save").click()
     expect(page.locator("#page-form-error-threshold")).to_contain_text(
         "2 decimal places", timeout=15_000
     )
+    expect(page.locator("#page-form-error-store")).to_contain_text(
+        "not one of the allowed origins", timeout=15_000
+    )
+    screenshot(page, "landing-pages-form-errors", full_page=False)  # the dialog is fixed
     unchanged = _page_row(live_app.database_url, "summer-sale")
     assert unchanged is not None
     assert (unchanged.name, unchanged.cart_theme) == ("Summer sale", {})
+    assert unchanged.store_url == "https://summer.example/shop"
 
     # A good edit: the new threshold is the storefront cart's free-shipping rule.
     page.locator("#page-form-slug").fill("summer-sale")
     page.locator("#page-form-threshold").fill("120")
+    page.locator("#page-form-store").fill("/demo/store/summer-sale")
     page.locator("#page-form-save").click()
     expect(page.get_by_role("dialog")).to_have_count(0, timeout=15_000)
     expect(card.locator(".free-shipping")).to_have_text("$120.00", timeout=15_000)
     expect(card).to_contain_text("Renamed")
+    expect(card.locator(".store-url")).to_have_text("/demo/store/summer-sale")
     screenshot(page, "landing-pages-edited")
 
     edited = _page_row(live_app.database_url, "summer-sale")
     assert edited is not None and edited.name == "Renamed" and edited.public_key == key
+    assert edited.store_url == "/demo/store/summer-sale"
     with Session(engine_for(live_app.database_url)) as session:
         company_id = session.exec(select(Company.id)).one()
         product = session.exec(

@@ -30,6 +30,7 @@ def _form(**changes) -> dict:
         "slug": "spring-sale",
         "allowed_origins": "https://shop.example",
         "checkout_url": "https://shop.example/checkout",
+        "store_url": "https://shop.example/store",
         "free_shipping_threshold": "",
     }
     return base | changes
@@ -51,12 +52,14 @@ def test_form_normalises_its_values() -> None:
             name="  Spring sale  ",
             allowed_origins="HTTPS://Shop.Example:443/\nhttps://shop.example, http://localhost:3000",
             checkout_url="   ",
+            store_url="   ",
             free_shipping_threshold=" 75 ",
         )
     )
     assert form.name == "Spring sale"
     assert form.allowed_origins == ["https://shop.example", "http://localhost:3000"]
     assert form.checkout_url is None
+    assert form.store_url is None
     assert form.free_shipping_threshold == Decimal("75.00")
     assert parse_form(form) is form
     assert LandingPageForm(name="x", slug="x").allowed_origins == []
@@ -81,6 +84,16 @@ def test_form_normalises_its_values() -> None:
         ({"checkout_url": "shop.example/checkout"}, "checkout_url"),
         ({"checkout_url": "javascript:alert(1)"}, "checkout_url"),
         ({"checkout_url": "https://shop.example/" + "a" * 500}, "checkout_url"),
+        ({"store_url": "shop.example/store"}, "store_url"),
+        ({"store_url": "javascript:alert(1)"}, "store_url"),
+        ({"store_url": "ftp://shop.example/store"}, "store_url"),
+        ({"store_url": "https:shop.example/store"}, "store_url"),
+        ({"store_url": "https://user@shop.example/store"}, "store_url"),
+        ({"store_url": "//evil.example/store"}, "store_url"),
+        ({"store_url": "/demo/store x"}, "store_url"),
+        ({"store_url": "https://shop.example/" + "a" * 500}, "store_url"),
+        ({"store_url": "/" + "a" * 500}, "store_url"),
+        ({"store_url": "https://elsewhere.example/store"}, "store_url"),
         ({"free_shipping_threshold": "-1"}, "free_shipping_threshold"),
         ({"free_shipping_threshold": "100000.01"}, "free_shipping_threshold"),
         ({"free_shipping_threshold": "12.345"}, "free_shipping_threshold"),
@@ -99,6 +112,42 @@ def test_bad_values_are_field_errors_and_nothing_is_stored(
     assert caught.value.errors[field]
     session.rollback()
     assert _count(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("origins", "store_url"),
+    [
+        ("https://shop.example", "/demo/store/spring-sale"),  # a path here: any origins
+        ("", "/demo/store/spring-sale"),
+        ("https://shop.example", "https://shop.example/store?ref=mail#cart"),
+        ("https://a.example\nhttps://Shop.Example", "https://SHOP.example:443/store"),
+        ("http://localhost:3000", "http://localhost:3000/store"),
+        ("", "https://anywhere.example/store"),  # no origins yet: nothing to check against
+    ],
+)
+def test_store_url_is_a_path_here_or_a_page_on_an_allowed_origin(
+    origins: str, store_url: str
+) -> None:
+    form = parse_form(_form(allowed_origins=origins, store_url=f"  {store_url} "))
+    assert form.store_url == store_url
+
+
+def test_a_store_url_off_the_allowed_origins_says_why() -> None:
+    with pytest.raises(LandingPageError) as caught:
+        parse_form(_form(store_url="https://other.example/store"))
+    assert set(caught.value.errors) == {"store_url"}
+    assert "https://other.example" in caught.value.message
+    assert "allowed origins" in caught.value.message
+    with pytest.raises(LandingPageError) as caught:
+        parse_form(_form(store_url="javascript:alert(1)"))
+    assert caught.value.message.startswith("Enter the address of the store page")
+
+
+def test_bad_origins_are_the_only_error_with_a_store_url() -> None:
+    """The store URL can't be checked against origins that were refused, so it isn't."""
+    with pytest.raises(LandingPageError) as caught:
+        parse_form(_form(allowed_origins="ftp://shop.example"))
+    assert set(caught.value.errors) == {"allowed_origins"}
 
 
 def test_several_bad_fields_are_reported_together() -> None:
@@ -130,11 +179,13 @@ def test_create_stores_a_published_page_with_a_new_key(session: Session) -> None
     assert stored.status is LandingPageStatus.PUBLISHED
     assert stored.allowed_origins == ["https://shop.example"]
     assert stored.checkout_url == "https://shop.example/checkout"
+    assert stored.store_url == "https://shop.example/store"
     assert len(stored.public_key) >= 20 and stored.public_key != other.public_key
     assert stored.cart_theme == {"triggers": {"free_shipping": {"threshold": "75.00"}}}
     assert other.cart_theme == {}  # no threshold given: the defaults
 
     summaries = {s.slug: s for s in landing_page_summaries(session, company_id=company.id)}
+    assert summaries["spring-sale"].store_url == "https://shop.example/store"
     assert summaries["spring-sale"].free_shipping_threshold == Decimal("75.00")
     assert summaries["other"].free_shipping_threshold == Decimal("50.00")
 
@@ -170,6 +221,7 @@ def test_update_changes_the_page_and_keeps_its_key_and_theme(session: Session) -
             name="Renamed",
             slug="new-slug",
             allowed_origins="https://a.example, https://b.example",
+            store_url="/demo/store/new-slug",
             free_shipping_threshold="99.5",
         ),
         now=utcnow(),
@@ -179,22 +231,24 @@ def test_update_changes_the_page_and_keeps_its_key_and_theme(session: Session) -
     assert (updated.name, updated.slug, updated.public_key) == ("Renamed", "new-slug", key)
     assert updated.allowed_origins == ["https://a.example", "https://b.example"]
     assert updated.checkout_url == "https://shop.example/checkout"
+    assert updated.store_url == "/demo/store/new-slug"
     assert updated.cart_theme == {
         "preset": "dark",
         "triggers": {"free_shipping": {"threshold": "99.50"}},
     }
 
-    # Keeping the slug is fine; clearing the checkout URL and origins is too.
+    # Keeping the slug is fine; clearing the URLs and origins is too.
     update_landing_page(
         session,
         company_id=company.id,
         page_id=page.id,
-        form=_form(slug="new-slug", allowed_origins="", checkout_url=""),
+        form=_form(slug="new-slug", allowed_origins="", checkout_url="", store_url=""),
         now=utcnow(),
     )
     session.commit()
     session.refresh(updated)
     assert updated.allowed_origins == [] and updated.checkout_url is None
+    assert updated.store_url is None
     assert updated.cart_theme["triggers"]["free_shipping"]["threshold"] == "99.50"  # kept
 
 

@@ -24,7 +24,14 @@ from cart_admin.ui.nav import admin_page
 from cart_admin.ui.routes import LANDING_PAGES
 from cart_admin.ui.state import AuthState
 
-FORM_FIELDS = ("name", "slug", "allowed_origins", "checkout_url", "free_shipping_threshold")
+FORM_FIELDS = (
+    "name",
+    "slug",
+    "allowed_origins",
+    "checkout_url",
+    "store_url",
+    "free_shipping_threshold",
+)
 NOT_ALLOWED = "Only a logged-in owner or marketer can change landing pages."
 
 
@@ -39,11 +46,13 @@ class LandingPagesState(rx.State):
     f_slug: str = ""
     f_origins: str = ""
     f_checkout: str = ""
+    f_store: str = ""
     f_threshold: str = ""
     err_name: str = ""
     err_slug: str = ""
     err_origins: str = ""
     err_checkout: str = ""
+    err_store: str = ""
     err_threshold: str = ""
     err_form: str = ""
 
@@ -75,6 +84,7 @@ class LandingPagesState(rx.State):
                 "products": str(p.product_count),
                 "origins": ", ".join(p.allowed_origins) or "none yet",
                 "checkout": p.checkout_url or "not set",
+                "store": p.store_url or "not set",
                 "free_shipping": (
                     fmt.money(p.free_shipping_threshold, currency)
                     if p.free_shipping_threshold is not None
@@ -85,6 +95,7 @@ class LandingPagesState(rx.State):
                 # What the edit form opens with.
                 "origins_text": "\n".join(p.allowed_origins),
                 "checkout_raw": p.checkout_url or "",
+                "store_raw": p.store_url or "",
                 "threshold_raw": (
                     f"{p.free_shipping_threshold:.2f}"
                     if p.free_shipping_threshold is not None
@@ -96,7 +107,7 @@ class LandingPagesState(rx.State):
 
     def _clear_errors(self) -> None:
         self.err_name = self.err_slug = self.err_origins = ""
-        self.err_checkout = self.err_threshold = self.err_form = ""
+        self.err_checkout = self.err_store = self.err_threshold = self.err_form = ""
 
     def _open(self, page_id: str, values: dict[str, str]) -> None:
         self._clear_errors()
@@ -104,6 +115,7 @@ class LandingPagesState(rx.State):
         self.f_name, self.f_slug = values.get("name", ""), values.get("slug", "")
         self.f_origins = values.get("origins_text", "")
         self.f_checkout = values.get("checkout_raw", "")
+        self.f_store = values.get("store_raw", "")
         self.f_threshold = values.get("threshold_raw", "")
         self.form_key += 1  # a fresh form: its inputs start from the values above
         self.form_open = True
@@ -164,6 +176,7 @@ class LandingPagesState(rx.State):
         self.err_slug = errors.get("slug", "")
         self.err_origins = errors.get("allowed_origins", "")
         self.err_checkout = errors.get("checkout_url", "")
+        self.err_store = errors.get("store_url", "")
         self.err_threshold = errors.get("free_shipping_threshold", "")
         other = [m for f, m in errors.items() if f not in FORM_FIELDS]
         self.err_form = " ".join(other) or ("" if errors else "The form could not be saved.")
@@ -239,6 +252,20 @@ def page_form_dialog() -> rx.Component:
                         ),
                         s.err_checkout,
                         "page-form-error-checkout",
+                    ),
+                    field(
+                        "Store page URL",
+                        rx.input(
+                            name="store_url",
+                            id="page-form-store",
+                            default_value=s.f_store,
+                            placeholder="https://shop.example/store",
+                            max_length=500,
+                            width="100%",
+                        ),
+                        s.err_store,
+                        "page-form-error-store",
+                        "Where recovery e-mails send shoppers back to their cart.",
                     ),
                     field(
                         "Free-shipping threshold",
@@ -346,6 +373,12 @@ def page_card(page: dict) -> rx.Component:
             ),
             rx.text("Allowed origins: ", page["origins"], size="2", color_scheme="gray"),
             rx.text("Checkout URL: ", page["checkout"], size="2", color_scheme="gray"),
+            rx.text(
+                "Store page URL: ",
+                rx.text.span(page["store"], class_name="store-url"),
+                size="2",
+                color_scheme="gray",
+            ),
             rx.text(
                 "Free shipping from: ",
                 rx.text.span(page["free_shipping"], class_name="free-shipping"),
