@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     )
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     log_level: str = "INFO"
+    worker_tick_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often a worker looks for due messages."
+    )
+    intervention_lease_seconds: float = Field(
+        default=120.0,
+        ge=1,
+        le=24 * 3600,
+        description="How long a claimed message stays with its worker before another may "
+        "take it over; must exceed the time one batch takes to send.",
+    )
 
     # Channels: the real adapters are used when these are set; console ones otherwise.
     smtp_host: str = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 
 from cart_admin.db import get_engine, session_scope
@@ -58,6 +59,7 @@ def run_interventions_job() -> dict[str, int]:
         delivery.Delivery.from_settings(settings),
         worker=worker_name(),
         now_fn=utcnow,
+        lease=timedelta(seconds=settings.intervention_lease_seconds),
     )
     if counts:
         log.info("interventions: %s", counts)
@@ -77,7 +79,9 @@ def expire_attempts_job() -> int:
 JOBS: dict[str, Job] = {
     "release_expired_holds": Job(release_holds_job, "interval", {"seconds": 60}),
     "detect_abandoned_carts": Job(detect_abandoned_job, "interval", {"seconds": 60}),
-    "run_due_interventions": Job(run_interventions_job, "interval", {"seconds": 5}),
+    "run_due_interventions": Job(
+        run_interventions_job, "interval", {"seconds": get_settings().worker_tick_seconds}
+    ),
     "rescue_stalled_attempts": Job(rescue_stalled_job, "interval", {"seconds": 120}),
     "expire_attempts": Job(expire_attempts_job, "cron", {"minute": 7}),  # hourly
 }
