@@ -1,26 +1,28 @@
-"""E-mail delivery over SMTP, with the send recorded in the database at the last possible moment.
+"""E-mail delivery over SMTP, recorded in the database at the one safe moment.
 
-The caller passes ``commit``, a fenced database commit that marks the message as SENT and
-returns False when another worker has taken the message over. ``SmtpEmail.send`` runs the
-whole SMTP conversation up to the end of the message body and only then calls ``commit``:
+The caller passes two callbacks. ``commit`` records the message as SENT, fenced on the
+caller's lease, *without* making it durable yet (the row stays locked in an open transaction),
+and returns False when another worker has taken the message over. ``confirm`` makes that
+record durable (the database COMMIT). ``SmtpEmail.send``:
 
-1. connect, EHLO, STARTTLS (required unless ``smtp_starttls`` is off; a server that does not
-   offer it is a permanent error rather than a reason to send in clear), AUTH when a
-   username is set;
+1. connects (TCP_NODELAY: the end of DATA is not held back by delayed ACKs), EHLO, STARTTLS
+   (required unless ``smtp_starttls`` is off; a server that does not offer it is a permanent
+   error rather than a reason to send in clear), AUTH when a username is set;
 2. MAIL FROM, RCPT TO (5xx: permanent error, 4xx: transient), DATA (expects 354);
-3. the dot-stuffed message with CRLF line endings, *without* the final ``.\\r\\n``;
-4. ``commit()``. If it refuses (or raises), the socket is closed without the terminator:
+3. sends the dot-stuffed message with CRLF line endings, *without* the final ``.\r\n``;
+4. calls ``commit()``. If it refuses (or raises), the socket is closed without the terminator:
    an SMTP server discards a message whose DATA never ended, so nothing was delivered and
    ``FenceLost`` (or the commit's own exception) is raised;
-5. otherwise the terminator ``.\\r\\n`` and the server's reply (250, or an error that is
-   transient for 4xx and permanent for 5xx), then QUIT.
+5. writes the terminator ``.\r\n``, calls ``confirm()`` at once, then reads the server's
+   reply (250, or an error that is transient for 4xx and permanent for 5xx), then QUIT.
 
-A worker killed before step 4 has delivered nothing, so retrying is safe; one killed after
-the commit has only microseconds left before the terminator is in the kernel's buffer. An
-error after the commit carries ``committed=True``: the database says SENT, and the server
-may or may not have the message.
+A worker killed before step 5 delivered nothing and recorded nothing (the database rolls the
+open transaction back), so the message is sent again later, once. Only a kill in the few
+microseconds between writing the terminator and handing COMMIT to the database can lead to a
+second copy; no kill can lose a message that the database calls SENT. An error after the
+terminator carries ``committed=True``: the server may or may not have the message.
 
-``ConsoleEmail`` is the channel without SMTP settings: it commits, logs one line and keeps
+``ConsoleEmail`` is the channel without SMTP settings: it records, logs one line and keeps
 the last messages in memory. ``email_channel_from_settings`` picks one of the two.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import socket
 import ssl
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -67,11 +70,21 @@ class OutgoingEmail:
     from_addr: str | None = None  # defaults to the channel's sender (settings.smtp_from)
 
 
+def _nothing() -> None:
+    """A ``confirm`` for callers whose ``commit`` is already durable."""
+
+
 class EmailChannel(Protocol):
     name: str  # "smtp" or "console"
 
-    def send(self, message: OutgoingEmail, *, commit: Callable[[], bool]) -> str:
-        """Deliver ``message``, calling ``commit`` once just before it is final; the id."""
+    def send(
+        self,
+        message: OutgoingEmail,
+        *,
+        commit: Callable[[], bool],
+        confirm: Callable[[], None] = _nothing,
+    ) -> str:
+        """Deliver ``message``: ``commit`` just before it is final, ``confirm`` right after."""
         ...
 
 
@@ -168,13 +181,22 @@ class SmtpEmail:
         self.starttls = starttls
         self.timeout = timeout
 
-    def send(self, message: OutgoingEmail, *, commit: Callable[[], bool]) -> str:
-        """Deliver ``message``; ``commit`` runs once, after the body and before its end."""
+    def send(
+        self,
+        message: OutgoingEmail,
+        *,
+        commit: Callable[[], bool],
+        confirm: Callable[[], None] = _nothing,
+    ) -> str:
+        """Deliver ``message``; ``commit`` runs once, after the body and before its end, and
+        ``confirm`` right after the end is written."""
         mime = build_mime(message, self.from_addr)
         payload = smtp_payload(mime)
         sender = _address(str(mime["From"]))
         with _smtp_errors("connect"):
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             self._open_data(smtp, sender, _address(message.to), payload)
             try:
@@ -185,8 +207,10 @@ class SmtpEmail:
             if not committed:
                 _drop(smtp)
                 raise FenceLost(f"commit refused for {message.message_id}; nothing sent")
-            with _smtp_errors("end of DATA", committed=True):
+            with _smtp_errors("end of DATA"):
                 smtp.send(b".\r\n")
+            confirm()
+            with _smtp_errors("end of DATA", committed=True):
                 code, reply = smtp.getreply()
             if code != 250:
                 raise _refused("end of DATA", code, reply, committed=True)
@@ -237,9 +261,16 @@ class ConsoleEmail:
     def __init__(self) -> None:
         self.outbox: deque[OutgoingEmail] = deque(maxlen=OUTBOX_SIZE)
 
-    def send(self, message: OutgoingEmail, *, commit: Callable[[], bool]) -> str:
+    def send(
+        self,
+        message: OutgoingEmail,
+        *,
+        commit: Callable[[], bool],
+        confirm: Callable[[], None] = _nothing,
+    ) -> str:
         if not commit():
             raise FenceLost(f"commit refused for {message.message_id}; nothing sent")
+        confirm()
         log.info("console e-mail to %s: %s", message.to, message.subject)
         self.outbox.append(message)
         return "console:" + message.message_id

@@ -494,28 +494,36 @@ def _sent_values(now: datetime, provider_id: str, channel_name: str, row: CartIn
 def _send_email(
     engine: Engine, claim: Claim, delivery: Delivery, prepared: _Prepared, now: datetime
 ) -> Result:
-    assert prepared.email is not None
-    committed = False
+    """The fenced record is written (row locked, uncommitted) before the end of DATA and
+    committed right after it: see `cart_admin.channels.email`."""
+    email = prepared.email
+    assert email is not None
+    confirmed = False
+    with Session(engine) as session:
 
-    def commit() -> bool:
-        nonlocal committed
-        with Session(engine) as session:
-            values = _sent_values(now, prepared.email.message_id, delivery.email.name, prepared.row)  # type: ignore[union-attr]
+        def hold() -> bool:
+            values = _sent_values(now, email.message_id, delivery.email.name, prepared.row)
             result = session.execute(
                 _fenced(claim, status=InterventionStatus.SCHEDULED).values(**values)
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                session.rollback()
-                return False
-            session.commit()
-        committed = True
-        return True
+            return result.rowcount == 1  # type: ignore[attr-defined]
 
-    try:
-        delivery.email.send(prepared.email, commit=commit)
-    except ChannelError as error:
-        return _failed_send(engine, claim, prepared.row, error, now, committed=committed)
-    return Result("sent", prepared.email.to)
+        def confirm() -> None:
+            nonlocal confirmed
+            session.commit()
+            confirmed = True
+
+        try:
+            delivery.email.send(email, commit=hold, confirm=confirm)
+        except ChannelError as error:
+            if not confirmed:
+                session.rollback()
+            return _failed_send(engine, claim, prepared.row, error, now, committed=confirmed)
+        except BaseException:
+            if not confirmed:
+                session.rollback()
+            raise
+    return Result("sent", email.to)
 
 
 def _send_sms(
@@ -571,10 +579,12 @@ def _failed_send(
 ) -> Result:
     """Retry a transient error with backoff; after the last try, or a permanent one, FAILED.
 
-    An SMS whose request may have reached Twilio (a timeout) is not retried: at most once.
+    A message that may have reached the provider is not retried (at most once): an SMS whose
+    request timed out, an e-mail whose end of DATA got no answer.
     """
     attempts = row.delivery_attempts + 1
-    unknown = row.channel is Channel.SMS and error.code == "timeout"
+    sms_unknown = row.channel is Channel.SMS and error.code == "timeout"
+    unknown = sms_unknown or (committed and error.code is None)
     message = f"{type(error).__name__}: {error}"[:2000]
     with Session(engine) as session:
         if error.transient and not unknown and attempts < MAX_DELIVERY_ATTEMPTS:

@@ -158,13 +158,48 @@ def test_a_fence_lost_between_preparing_and_sending_delivers_nothing(
         (claim,) = delivery.claim_due(s, worker="w1", now=due)
     original = sim.email.send
 
-    def steal_then_send(message, *, commit):
+    def steal_then_send(message, **callbacks):
         with Session(engine) as s:  # another worker takes the row over mid-send
             delivery.claim_due(s, worker="w2", now=due + timedelta(hours=1))
-        return original(message, commit=commit)
+        return original(message, **callbacks)
 
     sim.email.send = steal_then_send  # type: ignore[method-assign]
     result = delivery.execute(engine, claim, sim.delivery, now=due)
     assert result.outcome == "lost" and not smtp_server.messages
     (row,) = _rows(engine, S.PATTERN_INTERRUPT)
     assert row.status is InterventionStatus.SCHEDULED and row.lease_owner == "w2"
+
+
+def test_an_email_whose_end_got_no_answer_is_not_sent_again(
+    session, engine, smtp_server, twilio_server
+):
+    """After the end of DATA the server may have the message: at most once, never twice."""
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.run_until(T0 + timedelta(minutes=80))
+    smtp_server.mode = SmtpMode.HANG_AFTER_DATA
+    sim.run_until(T0 + timedelta(minutes=100))
+    (row,) = _rows(engine, S.PATTERN_INTERRUPT)
+    assert row.status is InterventionStatus.FAILED and row.delivery_attempts == 1
+    assert "end of DATA" in row.error_message
+
+
+def test_commit_holds_and_confirm_commits_around_the_end_of_data(smtp_server):
+    """The order the delivery guarantee rests on: commit (the fenced record) before the
+    terminator, confirm (the durable commit) after it and before the reply is read."""
+    calls: list[tuple[str, int]] = []
+    channel = SmtpEmail(host="127.0.0.1", port=smtp_server.port, from_addr="a@b.example",
+                        starttls=False, timeout=2)  # fmt: skip
+    from cart_admin.channels.email import OutgoingEmail
+
+    message = OutgoingEmail(to="c@d.example", subject="s", text="t", html="<p>h</p>",
+                            message_id="<x.1@cart-admin>")  # fmt: skip
+    channel.send(
+        message,
+        commit=lambda: calls.append(("commit", len(smtp_server.messages))) or True,
+        confirm=lambda: calls.append(("confirm", 0)),
+    )
+    assert calls == [("commit", 0), ("confirm", 0)]
+    assert len(smtp_server.messages) == 1
