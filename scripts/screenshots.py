@@ -22,7 +22,10 @@ PAGES = {
     "presets": "/themes/presets",
     "catalog": "/catalog",
     "api-keys": "/settings/api-keys",
+    "save-flow": "/recovery/flow",
+    "attempts": "/recovery/attempts",
 }
+FULL_PAGE = {"save-flow"}  # long pages: the whole of it
 
 
 def main(base_url: str) -> None:
@@ -41,7 +44,7 @@ def main(base_url: str) -> None:
             page.goto(f"{base_url}{route}")
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(2500)  # iframes (preset thumbnails) load lazily
-            page.screenshot(path=str(OUT / f"{name}.png"))
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name in FULL_PAGE)
             print(OUT / f"{name}.png")
         browser.close()
 
