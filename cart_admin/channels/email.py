@@ -13,14 +13,17 @@ record durable (the database COMMIT). ``SmtpEmail.send``:
 4. calls ``commit()``. If it refuses (or raises), the socket is closed without the terminator:
    an SMTP server discards a message whose DATA never ended, so nothing was delivered and
    ``FenceLost`` (or the commit's own exception) is raised;
-5. writes the terminator ``.\r\n``, calls ``confirm()`` at once, then reads the server's
-   reply (250, or an error that is transient for 4xx and permanent for 5xx), then QUIT.
+5. writes the terminator ``.\r\n`` corked (held in the kernel, see ``_cork``), calls
+   ``confirm()`` at once, uncorks, then reads the server's reply (250, or an error that is
+   transient for 4xx and permanent for 5xx), then QUIT. If ``confirm`` fails, the connection
+   is reset, which discards the corked terminator.
 
 A worker killed before step 5 delivered nothing and recorded nothing (the database rolls the
-open transaction back), so the message is sent again later, once. Only a kill in the few
-microseconds between writing the terminator and handing COMMIT to the database can lead to a
-second copy; no kill can lose a message that the database calls SENT. An error after the
-terminator carries ``committed=True``: the server may or may not have the message.
+open transaction back), so the message is sent again later, once. A worker killed after its
+COMMIT reached the database still delivers (closing a socket flushes what is corked). Only a
+kill in the microseconds between queueing the terminator and handing COMMIT to the database
+can lead to a second copy; no kill can lose a message that the database calls SENT. An error
+after the terminator carries ``committed=True``: the server may or may not have the message.
 
 ``ConsoleEmail`` is the channel without SMTP settings: it records, logs one line and keeps
 the last messages in memory. ``email_channel_from_settings`` picks one of the two.
@@ -33,6 +36,7 @@ import re
 import smtplib
 import socket
 import ssl
+import struct
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -149,6 +153,29 @@ def _smtp_errors(step: str, *, committed: bool = False) -> Iterator[None]:
         raise ChannelError(message, transient=True, committed=committed) from exc
 
 
+def _cork(smtp: smtplib.SMTP, on: bool) -> None:
+    """TCP_CORK (Linux) holds the terminator in the kernel while the database commits.
+
+    Writing it uncorked would wake the SMTP server, which on a busy host takes the CPU from
+    this process for milliseconds before it can send its COMMIT: a kill then would leave a
+    delivered message unrecorded. Corked, nothing wakes until the COMMIT is out, and if the
+    process dies in between, closing the socket still flushes the terminator (so the
+    server's copy and the database's record differ only in a window of microseconds).
+    """
+    option = getattr(socket, "TCP_CORK", None)
+    if option is not None and smtp.sock is not None:
+        with suppress(OSError):
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, option, 1 if on else 0)
+
+
+def _abort(smtp: smtplib.SMTP) -> None:
+    """Reset the connection: unsent (corked) bytes are discarded, not flushed."""
+    if smtp.sock is not None:
+        with suppress(OSError):
+            smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    _drop(smtp)
+
+
 def _drop(smtp: smtplib.SMTP) -> None:
     """Close the connection mid-DATA: without the terminator, the server discards the message."""
     with suppress(OSError):
@@ -208,8 +235,15 @@ class SmtpEmail:
                 _drop(smtp)
                 raise FenceLost(f"commit refused for {message.message_id}; nothing sent")
             with _smtp_errors("end of DATA"):
+                _cork(smtp, True)  # the terminator waits in the kernel: no wake-up yet
                 smtp.send(b".\r\n")
-            confirm()
+            try:
+                confirm()
+            except BaseException:
+                _abort(smtp)  # the record failed: discard the corked terminator, send nothing
+                raise
+            with _smtp_errors("end of DATA", committed=True):
+                _cork(smtp, False)
             with _smtp_errors("end of DATA", committed=True):
                 code, reply = smtp.getreply()
             if code != 250:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from cart_admin.settings import get_settings
+from cart_admin.worker.jobs import STOPPING
 from cart_admin.worker.scheduler import install_jobs, mark_started
 
 
@@ -19,9 +22,22 @@ def main() -> None:
     install_jobs(scheduler, mode="worker")
     mark_started()
     jobs = [job.id for job in scheduler.get_jobs()]
-    logging.getLogger(__name__).info("worker started with jobs: %s", jobs)
+    log = logging.getLogger(__name__)
+    log.info("worker started with jobs: %s", jobs)
+
+    def stop(signum: int, _frame: object) -> None:
+        """SIGTERM (a deploy) or Ctrl-C: finish the message in hand, hand back the rest."""
+        log.info("stopping on signal %s", signal.Signals(signum).name)
+        STOPPING.set()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    with contextlib.suppress(SchedulerNotRunningError):
+        scheduler.shutdown(wait=True)  # waits for running jobs, which see STOPPING
+    log.info("worker stopped")
 
 
 if __name__ == "__main__":

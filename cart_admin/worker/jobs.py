@@ -4,6 +4,7 @@ several processes at the same moment (DESIGN: the database is the queue)."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +17,9 @@ from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+# Set when the process is asked to stop: long jobs finish the message in hand and return.
+STOPPING = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ def run_interventions_job() -> dict[str, int]:
         worker=worker_name(),
         now_fn=utcnow,
         lease=timedelta(seconds=settings.intervention_lease_seconds),
+        stopping=STOPPING.is_set,
     )
     if counts:
         log.info("interventions: %s", counts)

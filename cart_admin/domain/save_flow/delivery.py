@@ -641,6 +641,14 @@ def execute_now(
     return [execute(engine, claim, delivery, now=now) for claim in claims]
 
 
+def release_claims(engine: Engine, claims: list[Claim]) -> int:
+    """Hand claimed rows back untouched (fenced: only rows still under these claims)."""
+    with Session(engine) as session:
+        released = sum(_release(session, claim) for claim in claims)
+        session.commit()
+    return released
+
+
 def run_due(
     engine: Engine,
     delivery: Delivery,
@@ -650,17 +658,22 @@ def run_due(
     batch: int = 10,
     budget_seconds: float = 20.0,
     lease: timedelta = LEASE,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> dict[str, int]:
     """Claim and execute due rows until none are left or the time budget is spent (so a tick
-    ends and the next one starts fresh)."""
+    ends and the next one starts fresh). When `stopping()` turns true (the worker is shutting
+    down), the claims not yet started are handed back at once instead of waiting out a lease."""
     counts: dict[str, int] = {}
     deadline = time.monotonic() + budget_seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stopping():
         with Session(engine, expire_on_commit=False) as session:
             claims = claim_due(session, worker=worker, now=now_fn(), limit=batch, lease=lease)
         if not claims:
             break
-        for claim in claims:
+        for index, claim in enumerate(claims):
+            if stopping():
+                counts["released"] = release_claims(engine, claims[index:])
+                break
             try:
                 result = execute(engine, claim, delivery, now=now_fn())
             except Exception:  # one bad row must not stop the others; its lease expires
