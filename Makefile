@@ -1,7 +1,7 @@
 # Cart Admin: `make run` serves the app, `make test` runs every test. Both set up what they need.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup db run test test-fast lint format demo worker lock clean
+.PHONY: help setup db run test test-fast chaos lint format demo worker lock clean
 
 PORT ?= 3000
 WITH_ENV := source scripts/env.sh &&
@@ -39,6 +39,9 @@ test: ## the whole suite: lint, unit, API, migrations (SQLite + TEST_DATABASE_UR
 
 test-fast: setup ## everything but the browser tests
 	@$(WITH_ENV) pytest -m "not browser" $(PYTEST_ARGS)
+
+chaos: setup ## the full chaos test: 10,000 e-mails, workers SIGKILLed (needs TEST_DATABASE_URL)
+	@$(WITH_ENV) CHAOS_ROWS=10000 pytest -s tests/worker/test_chaos.py $(PYTEST_ARGS)
 
 lock: setup ## re-pin requirements.txt from requirements.in
 	@$(WITH_ENV) pip install -q -r requirements.in && \
