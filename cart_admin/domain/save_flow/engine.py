@@ -271,7 +271,14 @@ def advance_if_stage_done(
         return attempt
     if pending_count(session, attempt.id, attempt.current_stage):
         return attempt
-    config = config or load_config(session, attempt.company_id)
+    return move_on(session, attempt, config=config or load_config(session, attempt.company_id),
+                   now=now)  # fmt: skip
+
+
+def move_on(
+    session: Session, attempt: CartSaveAttempt, *, config: SaveFlowConfig, now: datetime
+) -> CartSaveAttempt:
+    """Enter the next enabled stage, or end the attempt as EXHAUSTED after the last one."""
     following = next_stage(config, attempt.current_stage)
     if following is None:
         return complete(session, attempt, CartSaveOutcome.EXHAUSTED, now=now)
@@ -382,14 +389,9 @@ def progress(
         return on_cart_converted(session, cart, now=now) or attempt
     if attempt.status not in ACTIVE:
         raise FlowError(f"This attempt has ended ({attempt.status}).")
-    config = load_config(session, attempt.company_id)
-    following = next_stage(config, attempt.current_stage)
     cancel_pending(session, attempt.id, now=now, stage=attempt.current_stage,
                    reason="Moved on to the next stage")  # fmt: skip
-    if following is None:
-        return complete(session, attempt, CartSaveOutcome.EXHAUSTED, now=now)
-    enter_stage(session, attempt, following.stage, config=config, now=now)
-    return attempt
+    return move_on(session, attempt, config=load_config(session, attempt.company_id), now=now)
 
 
 def complete(
