@@ -13,6 +13,7 @@ last messages in memory. ``sms_channel_from_settings`` picks one of the two.
 from __future__ import annotations
 
 import logging
+import socket
 import uuid
 from collections import deque
 from dataclasses import dataclass
@@ -98,6 +99,22 @@ def _rest_error(exc: TwilioRestException | TwilioServiceException) -> ChannelErr
     )
 
 
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached Twilio (refused, DNS, no route)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, (ConnectionRefusedError, socket.gaierror)):
+            return True
+        if type(cause).__name__ in ("NewConnectionError", "NameResolutionError"):
+            return True
+        cause = (
+            cause.__cause__
+            or cause.__context__
+            or (cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None)
+        )
+    return False
+
+
 class TwilioSms:
     """Sends SMS with ``twilio.rest.Client``: one attempt, a timeout, errors as ChannelError."""
 
@@ -133,13 +150,18 @@ class TwilioSms:
             )
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _rest_error(exc) from exc
+        except requests.ConnectTimeout as exc:  # never connected: nothing was sent
+            raise ChannelError("could not reach Twilio in time", transient=True) from exc
         except requests.Timeout as exc:
             raise ChannelError(
                 "Twilio did not answer in time", transient=True, code="timeout"
             ) from exc
         except requests.RequestException as exc:
             message_ = f"could not reach Twilio: {type(exc).__name__}"
-            raise ChannelError(message_, transient=True) from exc
+            # A connection that failed after the request went out (reset, closed while
+            # waiting) may have created the message: the same "outcome unknown" as a timeout.
+            code = None if _never_connected(exc) else "timeout"
+            raise ChannelError(message_, transient=True, code=code) from exc
         except TwilioException as exc:
             message_ = f"Twilio request failed: {type(exc).__name__}: {exc}"
             raise ChannelError(message_, transient=True) from exc

@@ -149,10 +149,11 @@ const cartUrl = (rest) => PUB + "/carts/" + encodeURIComponent(state.token) + (r
 // ---- a recovery link (?ca_cart=...&ca_open=1) brings the shopper's cart back
 const QS = new URLSearchParams(location.search);
 const BACK = !PREVIEW && /^[\w-]{1,64}$/.test(QS.get("ca_cart") || "");
+// The offer's code is applied here, in a real browser: mail scanners fetch links without it.
+const BACK_CODE = BACK && /^[\w-]{1,64}$/.test(QS.get("ca_code") || "") ? QS.get("ca_code") : "";
 if (BACK) {
   store("l", KEY, QS.get("ca_cart"));
-  QS.delete("ca_cart");
-  QS.delete("ca_open");
+  for (const k of ["ca_cart", "ca_open", "ca_code"]) QS.delete(k);
   const q = QS.toString();
   history.replaceState(history.state, "", location.pathname + (q ? "?" + q : "") + location.hash);
 }
@@ -787,6 +788,10 @@ class CartAdminDrawer extends HTMLElement {
     document.addEventListener("keydown", onKey, true);
     render();
     load().finally(() => {
+      if (BACK_CODE && state.cart && state.cart.discount_code !== BACK_CODE.toUpperCase()) {
+        state.code = BACK_CODE;
+        applyCode();
+      }
       if (BACK || (state.cart && state.cart.message && !store("s", "ca_msg_" + state.cart.message.id))) open();
       readyResolve(api);
       heartbeat();

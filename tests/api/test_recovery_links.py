@@ -66,7 +66,9 @@ def test_recovery_link_restores_the_cart_and_records_the_click(sent, engine):
     assert row.clicked_at is not None and row.status is InterventionStatus.CLICKED
 
 
-def test_recovery_link_applies_the_offer_code(sent, engine, session):
+def test_recovery_link_hands_the_code_to_the_drawer_and_changes_nothing_else(sent, engine, session):
+    """Mail scanners fetch links too: the GET records the click and redirects; the drawer, in
+    the shopper's browser, applies the code. The flow is not paused by a scanner."""
     from cart_admin.domain.save_flow import links
 
     links.answer_survey(session, sent.survey, reason=CartAbandonmentReason.TOO_EXPENSIVE,
@@ -75,11 +77,14 @@ def test_recovery_link_applies_the_offer_code(sent, engine, session):
     sent.sim.tick()
     branch = _row(engine, CartSaveStage.BRANCHING_INTERVENTION)
     assert branch.offer_code
-    assert sent.api.get(f"/r/{branch.tracking_token}").status_code == 303
+    response = sent.api.get(f"/r/{branch.tracking_token}")
+    assert response.status_code == 303
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    assert query["ca_code"] == [branch.offer_code]
     with Session(engine) as fresh:
         cart = fresh.get(Cart, sent.shop.cart.id)
-        assert cart.discount_code == branch.offer_code
-        assert cart.discount_total == (cart.subtotal / 10).quantize(cart.subtotal)
+        assert cart.discount_code is None and cart.status.value == "ABANDONED"
+        assert fresh.exec(select(CartSaveAttempt)).one().status.value == "IN_PROGRESS"
 
 
 def test_unknown_or_malformed_tokens_are_a_clear_404(sent):

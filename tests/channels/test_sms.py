@@ -136,3 +136,41 @@ def test_console_records_and_logs_one_line(caplog: pytest.LogCaptureFixture) -> 
         console.send(OutgoingSms(to="+491700000000", body=str(n)))
     assert len(console.outbox) == 200
     assert console.outbox[-1].body == "249"
+
+
+def test_a_connection_dropped_after_the_request_is_an_unknown_outcome() -> None:
+    """Refused: nothing reached Twilio (safe to retry). Closed after the request was read:
+    Twilio may have the message, reported like a timeout (never retried)."""
+    import socket
+    import threading
+
+    from cart_admin.channels.base import ChannelError
+    from cart_admin.channels.sms import OutgoingSms, TwilioSms
+
+    def channel(port: int) -> TwilioSms:
+        return TwilioSms(account_sid="AC" + "0" * 32, auth_token="t", from_number="+15550000000",
+                         base_url=f"http://127.0.0.1:{port}", timeout=2)  # fmt: skip
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    refused_port = closed.getsockname()[1]
+    closed.close()
+    with pytest.raises(ChannelError) as refused:
+        channel(refused_port).send(OutgoingSms(to="+15550000001", body="hi"))
+    assert refused.value.transient and refused.value.code is None
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def read_then_close() -> None:
+        for _ in range(3):  # requests' own connection retries, if any
+            conn, _ = server.accept()
+            conn.recv(65536)
+            conn.close()
+
+    threading.Thread(target=read_then_close, daemon=True).start()
+    with pytest.raises(ChannelError) as dropped:
+        channel(server.getsockname()[1]).send(OutgoingSms(to="+15550000001", body="hi"))
+    server.close()
+    assert dropped.value.code == "timeout"

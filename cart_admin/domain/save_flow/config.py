@@ -10,7 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from sqlmodel import Session, col, select
 
@@ -122,6 +129,14 @@ class OfferPolicy(_Model):
     payment_plan_provider: str = Field(default="", max_length=60)  # e.g. "Affirm"
     local_pickup: bool = False
     price_match: bool = False
+
+    @field_validator("gift_description", "payment_plan_provider")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """They go into subjects and SMS texts: one line of plain text."""
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError("Use one line of text, without line breaks.")
+        return value.strip()
 
 
 class SaveFlowConfig(_Model):

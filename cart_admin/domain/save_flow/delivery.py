@@ -118,6 +118,7 @@ def claim_due(
         col(CartIntervention.lease_expires_at) < now,
     )
     due = sa.and_(
+        col(CartIntervention.channel) != Channel.VOICE,  # calls have their own queue
         col(CartIntervention.status) == InterventionStatus.SCHEDULED,
         col(CartIntervention.scheduled_at) <= now,
         free,
@@ -223,7 +224,7 @@ def _prepare(
     cart = session.get(Cart, row.cart_id)
     assert attempt is not None and cart is not None
     config = load_config(session, attempt.company_id)
-    customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
+    customer = shopper(session, cart)
     company = session.get(Company, attempt.company_id)
     assert company is not None
 
@@ -245,7 +246,7 @@ def _prepare(
     email = (customer.email if customer else None) or cart.email
     if flow.customer_converted_since(
         session, company_id=cart.company_id, customer_id=cart.customer_id, email=email,
-        since=attempt.started_at,
+        since=min(cart.last_activity_at, attempt.started_at),  # bought while this cart sat idle
     ):  # fmt: skip
         flow.complete(session, attempt, flow.CartSaveOutcome.CANCELLED, now=now,
                       note="The shopper bought on another cart.")  # fmt: skip
@@ -291,7 +292,7 @@ def _prepare(
         capped = _cap(session, row, attempt, cart, email, config, now)
         if capped is not None:
             following = flow.next_stage(config, row.stage)
-            base = flow.abandoned_at(attempt)
+            base = flow.abandoned_at(attempt) + timedelta(seconds=flow.paused_seconds(attempt))
             next_due = (
                 base + timedelta(minutes=config.stage(following.key).delay_minutes)
                 if following
@@ -380,7 +381,7 @@ def _prepare(
         assert email is not None
         prepared.email = OutgoingEmail(
             to=email,
-            subject=content.subject,
+            subject=" ".join(content.subject.split()),  # one line, whatever the shop's names
             text=messages.email_text(ctx, content, links),
             html=messages.email_html(ctx, content, links),
             message_id=f"<{row.id}.{row.tracking_token[:8]}@cart-admin>",
@@ -393,6 +394,21 @@ def _prepare(
         assert customer is not None and customer.phone
         prepared.sms = OutgoingSms(to=customer.phone, body=messages.sms_text(ctx, content, links))
     return prepared
+
+
+def shopper(session: Session, cart: Cart) -> Customer | None:
+    """The cart's customer; for a guest cart, the customer record with its e-mail address
+    (where a guest's unsubscribe is remembered)."""
+    if cart.customer_id:
+        return session.get(Customer, cart.customer_id)
+    if not cart.email:
+        return None
+    return session.exec(
+        select(Customer).where(
+            col(Customer.company_id) == cart.company_id,
+            sa.func.lower(col(Customer.email)) == cart.email.lower(),
+        )
+    ).first()
 
 
 def flow_lines(session: Session, cart: Cart) -> list[tuple[CartItem, Product]]:
@@ -641,6 +657,20 @@ def execute_now(
     return [execute(engine, claim, delivery, now=now) for claim in claims]
 
 
+def _unexpected(engine: Engine, claim: Claim, exc: Exception, now: datetime) -> Result:
+    """A bug or bad data, not a channel error: retried like one, then FAILED, so the row can
+    never loop forever and its attempt moves on."""
+    with Session(engine) as session:
+        row = session.get(CartIntervention, claim.intervention_id)
+        if row is None or row.lease_token != claim.token:
+            return Result("lost")
+    error = ChannelError(f"{type(exc).__name__}: {exc}", transient=True)
+    result = _failed_send(engine, claim, row, error, now, committed=False)
+    if result.outcome == "failed":
+        _advance(engine, row.cart_save_attempt_id, now)
+    return result
+
+
 def release_claims(engine: Engine, claims: list[Claim]) -> int:
     """Hand claimed rows back untouched (fenced: only rows still under these claims)."""
     with Session(engine) as session:
@@ -676,8 +706,8 @@ def run_due(
                 break
             try:
                 result = execute(engine, claim, delivery, now=now_fn())
-            except Exception:  # one bad row must not stop the others; its lease expires
+            except Exception as exc:  # one bad row must not stop the others
                 log.exception("intervention %s could not be executed", claim.intervention_id)
-                result = Result("error")
+                result = _unexpected(engine, claim, exc, now_fn())
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
     return counts

@@ -203,7 +203,7 @@ def schedule_stage(
             )
         )
     }
-    base = abandoned_at(attempt) + timedelta(seconds=_paused_seconds(attempt))
+    base = abandoned_at(attempt) + timedelta(seconds=paused_seconds(attempt))
     rows = []
     for step, due in stage_due_times(config, stage, base):
         first_due = max(due, now) if not due_now else now
@@ -234,14 +234,17 @@ def schedule_stage(
     return rows
 
 
-def _paused_seconds(attempt: CartSaveAttempt) -> float:
+def paused_seconds(attempt: CartSaveAttempt) -> float:
     return float(attempt.attempt_metadata.get("pausedSeconds", 0))
 
 
 def _lock(session: Session, attempt_id: str) -> CartSaveAttempt | None:
     """The attempt row, locked on PostgreSQL so stage changes are serialised."""
     return session.exec(
-        select(CartSaveAttempt).where(col(CartSaveAttempt.id) == attempt_id).with_for_update()
+        select(CartSaveAttempt)
+        .where(col(CartSaveAttempt.id) == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the row as it is now, not as loaded
     ).first()
 
 
@@ -333,6 +336,7 @@ def record_diagnosis(
     comment: str | None = None,
 ) -> CartSaveAttempt:
     """The survey's answer chooses the branch; the branch goes out now, while they listen."""
+    attempt = _lock(session, attempt.id) or attempt
     attempt.diagnosis_reason = reason
     attempt.diagnosis_answers = {
         **(answers or {}),
@@ -374,6 +378,7 @@ def progress(
     response: dict | None = None,
 ) -> CartSaveAttempt:
     """Spec `progressCartSaveFlow`: record a response and move on to the next stage now."""
+    attempt = _lock(session, attempt.id) or attempt
     if response:
         attempt.attempt_metadata = {
             **attempt.attempt_metadata,
@@ -423,6 +428,7 @@ def complete(
 
 
 def pause(session: Session, attempt: CartSaveAttempt, *, now: datetime) -> CartSaveAttempt:
+    attempt = _lock(session, attempt.id) or attempt  # a worker may have just ended it
     if attempt.status is CartSaveStatus.IN_PROGRESS:
         attempt.status = CartSaveStatus.PAUSED
         attempt.attempt_metadata = {**attempt.attempt_metadata, "pausedAt": now.isoformat()}
@@ -446,7 +452,7 @@ def resume(session: Session, attempt: CartSaveAttempt, *, now: datetime) -> Cart
     shift = max(now - paused_at, timedelta(0))
     metadata = dict(attempt.attempt_metadata)
     metadata.pop("pausedAt", None)
-    metadata["pausedSeconds"] = _paused_seconds(attempt) + shift.total_seconds()
+    metadata["pausedSeconds"] = paused_seconds(attempt) + shift.total_seconds()
     attempt.attempt_metadata = metadata
     attempt.status = CartSaveStatus.IN_PROGRESS
     attempt.updated_at = now
@@ -527,11 +533,30 @@ def _attribute(session: Session, attempt: CartSaveAttempt, cart: Cart) -> Attrib
     return Attribution(CartSaveOutcome.CONVERTED, None)
 
 
+LATE_PURCHASE = timedelta(days=7)  # a purchase this long after the last message still counts
+
+
+def _recently_exhausted(session: Session, cart_id: str, now: datetime) -> CartSaveAttempt | None:
+    """The cart's attempt that sent everything it had, lately: a purchase now is its result
+    (treated carts stay measurable as long as the holdout's, which run until they expire)."""
+    attempt = latest_attempt(session, cart_id)
+    if (
+        attempt is not None
+        and attempt.status is CartSaveStatus.EXHAUSTED
+        and attempt.completed_at is not None
+        and attempt.completed_at >= now - LATE_PURCHASE
+    ):
+        return attempt
+    return None
+
+
 def on_cart_converted(session: Session, cart: Cart, *, now: datetime) -> CartSaveAttempt | None:
     """The order came in: the cart's attempt ends with its attribution; the same shopper's
     other running attempts stop, since they bought."""
-    attempt = active_attempt(session, cart.id)
+    attempt = active_attempt(session, cart.id) or _recently_exhausted(session, cart.id, now)
     if attempt is not None:
+        if attempt.status is CartSaveStatus.EXHAUSTED:  # all sent; the purchase came later
+            attempt.status, attempt.outcome = CartSaveStatus.IN_PROGRESS, None
         attribution = _attribute(session, attempt, cart)
         attempt.recovered_value = cart.grand_total
         if attribution.intervention is not None:

@@ -12,8 +12,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from sqlmodel import Session, col, select
 
 from cart_admin.domain import storefront as shop
-from cart_admin.domain.discounts import DiscountError
 from cart_admin.domain.save_flow import engine as flow
+from cart_admin.domain.save_flow.offers import usable_code
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import (
     Cart,
@@ -71,19 +71,21 @@ def store_url(page: LandingPage | None, app_url: str) -> str:
 
 
 def recover(session: Session, row: CartIntervention, *, now: datetime, app_url: str) -> str:
-    """The recovery link: record the click, put the offer's code on the cart (when it can
-    still be used) and send the shopper to their store with the drawer open on that cart."""
+    """The recovery link: record the click and send the shopper to their store, where the
+    drawer opens on their cart and applies the offer's code. Nothing else changes here: mail
+    scanners and link previews fetch these links too."""
     record_click(session, row, now=now)
     cart = session.get(Cart, row.cart_id)
     assert cart is not None
     page = session.get(LandingPage, cart.landing_page_id) if cart.landing_page_id else None
-    if row.offer_code and cart.status in shop.OPEN_STATUSES and page is not None:
-        try:
-            store = shop.storefront_for_key(session, public_key=page.public_key)
-            shop.apply_discount(session, store=store, cart=cart, code=row.offer_code, now=now)
-        except (DiscountError, NotFound, shop.CartError):
-            pass  # the code expired or was used: the cart opens without it
     params = {"ca_cart": cart.public_token, "ca_open": "1"}
+    code = row.offer_code
+    if (
+        code
+        and cart.status in shop.OPEN_STATUSES
+        and usable_code(session, cart.company_id, code, now)
+    ):
+        params["ca_code"] = code
     parts = urlsplit(store_url(page, app_url))
     query = f"{parts.query}&" if parts.query else ""
     return urlunsplit(parts._replace(query=query + urlencode(params)))

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from cart_admin.channels.email import ConsoleEmail
 from cart_admin.channels.sms import ConsoleSms
 from cart_admin.domain.save_flow import delivery, detection
+from cart_admin.domain.save_flow.content import TEMPLATES, ContentWriter
 from cart_admin.models import Cart, CartIntervention, CartStatus, InterventionStatus
 
 
@@ -22,10 +23,13 @@ class Sim:
     sms: ConsoleSms = field(default_factory=ConsoleSms)
     log: list[tuple[datetime, str, dict]] = field(default_factory=list)
     abandonment_minutes: int = 30
+    writer: ContentWriter = TEMPLATES
 
     @property
     def delivery(self) -> delivery.Delivery:
-        return delivery.Delivery(email=self.email, sms=self.sms, base_url="https://app.example")
+        return delivery.Delivery(
+            email=self.email, sms=self.sms, base_url="https://app.example", writer=self.writer
+        )
 
     def tick(self) -> dict[str, int]:
         with Session(self.engine, expire_on_commit=False) as session:

@@ -203,3 +203,30 @@ def test_commit_holds_and_confirm_commits_around_the_end_of_data(smtp_server):
     )
     assert calls == [("commit", 0), ("confirm", 0)]
     assert len(smtp_server.messages) == 1
+
+
+def test_an_unexpected_error_is_retried_then_failed_and_the_flow_moves_on(
+    session, engine, smtp_server, twilio_server
+):
+    """Not a channel error (a bug, bad data, a content writer that breaks): the row is retried
+    like a transient error, then FAILED; it never loops, and the flow moves on."""
+    from cart_admin.domain.save_flow.content import TEMPLATES
+
+    class BrokenWriter:
+        name = "broken"
+
+        def write(self, ctx):
+            if ctx.stage is S.PATTERN_INTERRUPT:
+                raise RuntimeError("the writer broke")
+            return TEMPLATES.write(ctx)
+
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.writer = BrokenWriter()
+    sim.run_until(T0 + timedelta(hours=4))
+    (row,) = _rows(engine, S.PATTERN_INTERRUPT)
+    assert row.status is InterventionStatus.FAILED and row.delivery_attempts == 3
+    assert "the writer broke" in row.error_message
+    assert [m.message["Subject"] for m in smtp_server.messages] == ["What's holding you back?"]

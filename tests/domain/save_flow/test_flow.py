@@ -338,3 +338,61 @@ def test_a_cart_found_late_starts_at_the_stage_whose_window_is_open(session, sho
                          created_at=T0)  # fmt: skip
     checkout.checkout_started_at = T0
     assert flow.initiate(session, cart=checkout, now=T0).current_stage is S.PATTERN_INTERRUPT
+
+
+def test_a_guest_who_unsubscribes_gets_nothing_more(session, engine):
+    from tests.domain.save_flow.harness import Sim
+
+    shop = make_shop(session)
+    configure(session, shop.company, quiet_off())
+    guest = make_cart(session, shop.company, None, items=[(shop.product, 1)], created_at=T0)
+    guest.email = "Guest@Mail.example"
+    session.commit()
+    sim = Sim(engine, now=T0)
+    sim.run_until(T0 + timedelta(hours=2))
+    first = next(r for r in rows(session, guest.id) if r.channel is Channel.EMAIL)
+    assert first.status is InterventionStatus.SENT
+    links.unsubscribe(session, first, now=sim.now)
+    session.commit()
+    before = [m for m in sim.email.outbox if m.to == guest.email]
+    sim.run_until(T0 + timedelta(days=20))
+    assert [m for m in sim.email.outbox if m.to == guest.email] == before
+    cutoff = sim.now - timedelta(days=19)
+    later = [r for r in rows(session, guest.id)
+             if r.channel is Channel.EMAIL and r.scheduled_at > cutoff]  # fmt: skip
+    assert later and {r.error_message for r in later} <= {"No e-mail consent.", "Unsubscribed."}
+
+
+def test_a_purchase_while_the_cart_sat_idle_stops_the_flow(session, shop, sim):
+    """Bought on another cart 10 minutes after leaving this one (before it counted as
+    abandoned): nothing is sent about this cart."""
+    configure(session, shop.company, quiet_off())
+    other = make_cart(
+        session, shop.company, shop.customer, items=[(shop.product, 1)], created_at=T0,
+        status=CartStatus.CONVERTED, converted_at=T0 + timedelta(minutes=10),
+    )  # fmt: skip
+    session.commit()
+    sim.run_until(T0 + timedelta(days=3))
+    assert not sim.email.outbox and not sim.sms.outbox
+    attempt = attempt_of(session, shop.cart.id)
+    assert attempt.outcome is CartSaveOutcome.CANCELLED and other.id
+
+
+def test_a_purchase_after_the_last_message_still_counts(session, shop, sim):
+    """The flow sent everything (EXHAUSTED); a purchase within a week is its result."""
+    configure(session, shop.company, quiet_off(stages={"winbackSequence": {"enabled": False}}))
+    sim.run_until(T0 + timedelta(hours=50))
+    attempt = attempt_of(session, shop.cart.id)
+    assert attempt.status is CartSaveStatus.EXHAUSTED
+    nuclear = next(r for r in rows(session, shop.cart.id) if r.stage is S.NUCLEAR_OFFER)
+    store = shop_domain.storefront_for_key(session, public_key=shop.page.public_key)
+    session.expire_all()
+    cart = session.get(Cart, shop.cart.id)
+    shop_domain.apply_discount(session, store=store, cart=cart, code=nuclear.offer_code,
+                               now=sim.now)  # fmt: skip
+    shop_domain.convert_cart(session, cart=cart, now=sim.now)
+    session.commit()
+    attempt = attempt_of(session, shop.cart.id)
+    assert attempt.status is CartSaveStatus.COMPLETED
+    assert attempt.outcome is CartSaveOutcome.SAVED_WITH_DISCOUNT
+    assert attempt.recovered_value == cart.grand_total
