@@ -44,6 +44,25 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # batch mode rebuilds tables; rows referencing them must not block it
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+    finally:
+        if sqlite:
+            _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection, statement: str) -> None:
+    """Outside any transaction (SQLite ignores this pragma inside one)."""
+    if connection.in_transaction():
+        connection.commit()
+    connection.exec_driver_sql(statement)
+    connection.commit()
+
+
+def _migrate(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -118,3 +118,59 @@ def test_check_constraints_match_the_models(empty_url: str) -> None:
         expected = {c.name for c in table.constraints if isinstance(c, sa.CheckConstraint)}
         actual = {c["name"] for c in inspector.get_check_constraints(name)}
         assert actual == expected, name
+
+
+def test_0004_round_trip_with_data_keeps_every_channel(empty_url: str) -> None:
+    """Downgrading with rows that reference rebuilt tables works (SQLite), and upgrading turns
+    an old multi-channel intervention into one row per channel, nothing dropped."""
+    from sqlmodel import Session, select
+
+    from cart_admin.models import (
+        CartIntervention,
+        CartSaveStage,
+        Channel,
+        LandingPage,
+    )
+    from cart_admin.models.types import utcnow
+    from tests.factories import (
+        make_attempt,
+        make_cart,
+        make_company,
+        make_landing_page,
+        make_product,
+    )
+
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "head")
+    engine = engine_for(empty_url)
+    with Session(engine) as session:
+        company = make_company(session)
+        page = make_landing_page(session, company, store_url="/demo/store/x")
+        cart = make_cart(session, company, items=[(make_product(session, company), 1)],
+                         landing_page=page)  # fmt: skip
+        attempt = make_attempt(session, cart)
+        session.add(CartIntervention(
+            company_id=company.id, cart_id=cart.id, cart_save_attempt_id=attempt.id,
+            stage=CartSaveStage.NUCLEAR_OFFER, channel=Channel.EMAIL, channels=["EMAIL"],
+            scheduled_at=utcnow(), tracking_token="t" * 22,
+        ))  # fmt: skip
+        session.commit()
+        attempt_id, page_id = attempt.id, page.id
+
+    command.downgrade(cfg, "0003")
+    with engine.begin() as conn:  # what an older version wrote: both channels in one row
+        conn.execute(sa.text("UPDATE cart_interventions SET channels = :c"),
+                     {"c": '["EMAIL", "SMS"]'})  # fmt: skip
+    command.upgrade(cfg, "head")
+
+    with Session(engine) as session:
+        rows = session.exec(
+            select(CartIntervention).where(CartIntervention.cart_save_attempt_id == attempt_id)
+        ).all()
+        assert sorted((r.channel, r.channels, r.step) for r in rows) == [
+            (Channel.EMAIL, ["EMAIL"], 0),
+            (Channel.SMS, ["SMS"], 0),
+        ]
+        assert len({r.tracking_token for r in rows}) == 2 and len({r.id for r in rows}) == 2
+        assert session.get(LandingPage, page_id).store_url is None  # the column came back empty
+    assert _schema_diff(empty_url) == []

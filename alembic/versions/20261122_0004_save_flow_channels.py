@@ -1,14 +1,16 @@
 """Save flow: one intervention row per channel, tracking tokens, one running attempt per cart,
 and the landing page's store URL for recovery links.
 
-Existing rows are backfilled: a multi-channel row keeps its first channel, each row gets a
-random tracking token and the step of its place within (attempt, stage, channel).
+Existing rows are backfilled: a multi-channel row keeps its first channel and is copied for
+each further one, each row gets a random tracking token and the step of its place within
+(attempt, stage, channel).
 
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 00:14:09.738597
 """
 
+import json
 import secrets
 from collections.abc import Sequence
 
@@ -25,25 +27,41 @@ ACTIVE = sa.text("status IN ('IN_PROGRESS', 'PAUSED')")
 
 
 def _backfill() -> None:
+    """Each row keeps its first channel; every further channel becomes a copy of the row."""
     bind = op.get_bind()
     rows = bind.execute(sa.text(
         "SELECT id, cart_save_attempt_id, stage, channels FROM cart_interventions"
         " ORDER BY cart_save_attempt_id, stage, scheduled_at, id"
     )).all()
+    columns = [c['name'] for c in sa.inspect(bind).get_columns('cart_interventions')]
+    json_param = "CAST(:channels AS JSONB)" if bind.dialect.name == 'postgresql' else ":channels"
+    overrides = {'id': ':new_id', 'channel': ':channel', 'step': ':step',
+                 'tracking_token': ':token', 'channels': json_param}
+    copy = sa.text(
+        f"INSERT INTO cart_interventions ({', '.join(columns)}) SELECT "
+        + ", ".join(overrides.get(c, c) for c in columns)
+        + " FROM cart_interventions WHERE id = :id"
+    )
     steps: dict[tuple, int] = {}
     table = sa.table('cart_interventions', sa.column('id'), sa.column('channel'), sa.column('step'),
-                     sa.column('tracking_token'))
+                     sa.column('tracking_token'), sa.column('channels', sa.JSON()))
     for row in rows:
         channels = row.channels
         if isinstance(channels, str):
-            import json
             channels = json.loads(channels)
-        channel = (channels or ['EMAIL'])[0]
-        key = (row.cart_save_attempt_id, row.stage, channel)
-        step = steps.get(key, 0)
-        steps[key] = step + 1
-        bind.execute(table.update().where(table.c.id == row.id).values(
-            channel=channel, step=step, tracking_token=secrets.token_urlsafe(16)))
+        channels = list(dict.fromkeys(channels or ['EMAIL']))
+        for index, channel in enumerate(channels):
+            key = (row.cart_save_attempt_id, row.stage, channel)
+            step = steps.get(key, 0)
+            steps[key] = step + 1
+            token = secrets.token_urlsafe(16)[:22]
+            if index == 0:
+                bind.execute(table.update().where(table.c.id == row.id).values(
+                    channel=channel, step=step, tracking_token=token, channels=[channel]))
+            else:
+                bind.execute(copy, {'id': row.id, 'new_id': secrets.token_hex(12),
+                                    'channel': channel, 'step': step, 'token': token,
+                                    'channels': json.dumps([channel])})
 
 
 def upgrade() -> None:
