@@ -174,8 +174,28 @@ def _release(session: Session, claim: Claim, **values) -> bool:
 class _Prepared:
     row: CartIntervention
     attempt: CartSaveAttempt
+    cart: Cart
+    address: str | None  # the shopper's e-mail address
+    config: SaveFlowConfig
     email: OutgoingEmail | None = None
     sms: OutgoingSms | None = None
+
+    def still_uncapped(self, session: Session, now: datetime) -> bool:
+        """Inside the send's transaction, with the shopper locked: no other worker sent this
+        shopper a message on this channel since the caps were checked."""
+        _lock_shopper(session, self.cart, self.address)
+        capped = _cap(session, self.row, self.attempt, self.cart, self.address, self.config, now)
+        return capped is None
+
+
+def _lock_shopper(session: Session, cart: Cart, address: str | None) -> None:
+    """Serialise sends to one shopper across workers (PostgreSQL; SQLite has one writer)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    who = cart.customer_id or (address or "").lower() or cart.id
+    session.execute(
+        sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"cap:{cart.company_id}:{who}")))
+    )
 
 
 def execute(engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime) -> Result:
@@ -376,7 +396,7 @@ def _prepare(
         attempt.current_offer = offer_dict
     attempt.channel = attempt.channel or str(row.channel)
     session.add(attempt)
-    prepared = _Prepared(row, attempt)
+    prepared = _Prepared(row, attempt, cart, email, config)
     if row.channel is Channel.EMAIL:
         assert email is not None
         prepared.email = OutgoingEmail(
@@ -445,8 +465,14 @@ def _last_sent(
         carts = carts.where(sa.func.lower(col(Cart.email)) == email.lower())
     else:
         carts = carts.where(col(Cart.id) == cart.id)
+    sending = sa.case(
+        (
+            col(CartIntervention.status) == InterventionStatus.SENDING,
+            col(CartIntervention.updated_at),
+        ),
+    )  # fmt: skip  (an SMS on its way counts as sent)
     return session.exec(
-        select(sa.func.max(CartIntervention.sent_at)).where(
+        select(sa.func.max(sa.func.coalesce(col(CartIntervention.sent_at), sending))).where(
             col(CartIntervention.cart_id).in_(carts),
             col(CartIntervention.channel) == channel,
             col(CartIntervention.id) != exclude_id,
@@ -474,7 +500,11 @@ def _cap(
                 select(sa.func.count()).where(
                     col(CartIntervention.cart_save_attempt_id) == attempt.id,
                     col(CartIntervention.channel) == Channel.SMS,
-                    col(CartIntervention.sent_at).is_not(None),
+                    col(CartIntervention.id) != row.id,
+                    sa.or_(
+                        col(CartIntervention.sent_at).is_not(None),
+                        col(CartIntervention.status) == InterventionStatus.SENDING,
+                    ),
                 )
             ).one()
     return policies.frequency_cap_until(
@@ -522,7 +552,11 @@ def _send_email(
             result = session.execute(
                 _fenced(claim, status=InterventionStatus.SCHEDULED).values(**values)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            # After the write (SQLite's write lock), under the shopper's lock (PostgreSQL):
+            # another worker may just have written to this shopper; if so, prepare it again.
+            return prepared.still_uncapped(session, now)
 
         def confirm() -> None:
             nonlocal confirmed
@@ -535,11 +569,21 @@ def _send_email(
             if not confirmed:
                 session.rollback()
             return _failed_send(engine, claim, prepared.row, error, now, committed=confirmed)
+        except FenceLost:
+            session.rollback()
+            _release_quietly(engine, claim)  # capped meanwhile: prepare it again at once
+            raise
         except BaseException:
             if not confirmed:
                 session.rollback()
             raise
     return Result("sent", email.to)
+
+
+def _release_quietly(engine: Engine, claim: Claim) -> None:
+    with Session(engine) as session:
+        _release(session, claim)  # fenced: a no-op when another worker owns the row
+        session.commit()
 
 
 def _send_sms(
@@ -553,6 +597,10 @@ def _send_sms(
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise FenceLost()
+        if not prepared.still_uncapped(session, now):
+            session.rollback()
+            _release_quietly(engine, claim)
             raise FenceLost()
         session.commit()
     try:

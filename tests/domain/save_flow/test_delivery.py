@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, col, select
 
+from cart_admin.channels.base import FenceLost
 from cart_admin.channels.email import SmtpEmail
 from cart_admin.channels.sms import TwilioSms
 from cart_admin.domain.save_flow import delivery
@@ -230,3 +232,45 @@ def test_an_unexpected_error_is_retried_then_failed_and_the_flow_moves_on(
     assert row.status is InterventionStatus.FAILED and row.delivery_attempts == 3
     assert "the writer broke" in row.error_message
     assert [m.message["Subject"] for m in smtp_server.messages] == ["What's holding you back?"]
+
+
+def test_two_workers_preparing_for_one_shopper_send_once_within_the_cap(
+    session, engine, smtp_server, twilio_server
+):
+    """Two carts of one shopper come due together and two workers prepare both before either
+    sends: the caps were checked apart, so the second send checks again, under the shopper's
+    lock, sees the first, and is prepared again (deferred) instead of sent."""
+    from cart_admin.domain.save_flow.config import SaveFlowConfig
+    from tests.factories import make_cart
+
+    shop = make_shop(session)
+    config = SaveFlowConfig.model_validate({"holdoutPercent": 0,
+                                            "blackoutHours": {"start": 0, "end": 0}})  # fmt: skip
+    configure(session, shop.company, config)
+    second = make_cart(session, shop.company, shop.customer, items=[(shop.product, 1)],
+                       created_at=T0)  # fmt: skip
+    session.commit()
+    sim = Sim(engine, now=T0)
+    _real(sim, smtp_server, twilio_server)
+    sim.run_until(T0 + timedelta(minutes=80))  # both in-app reminders; e-mails due at 1 h 30
+    due = T0 + timedelta(minutes=90)
+    with Session(engine) as s:
+        first, other = delivery.claim_due(s, worker="w1", now=due)
+    with Session(engine, expire_on_commit=False) as s:
+        a = delivery._prepare(s, first, sim.delivery, due)
+        s.commit()
+    with Session(engine, expire_on_commit=False) as s:
+        b = delivery._prepare(s, other, sim.delivery, due)
+        s.commit()
+    assert a.email is not None and b.email is not None  # both passed the caps on their own
+
+    assert delivery._send_email(engine, first, sim.delivery, a, due).outcome == "sent"
+    with pytest.raises(FenceLost):
+        delivery._send_email(engine, other, sim.delivery, b, due)
+    assert len(smtp_server.messages) == 1
+    with Session(engine) as s:
+        again = delivery.claim_due(s, worker="w2", now=due)  # handed back at once
+    assert [c.intervention_id for c in again] == [other.intervention_id]
+    result = delivery.execute(engine, again[0], sim.delivery, now=due)
+    assert result.outcome in ("cancelled", "deferred"), result  # skipped or waiting: not sent
+    assert len(smtp_server.messages) == 1 and second.id
