@@ -571,19 +571,13 @@ def _send_email(
             return _failed_send(engine, claim, prepared.row, error, now, committed=confirmed)
         except FenceLost:
             session.rollback()
-            _release_quietly(engine, claim)  # capped meanwhile: prepare it again at once
+            release_claims(engine, [claim])  # capped meanwhile: prepare it again at once
             raise
         except BaseException:
             if not confirmed:
                 session.rollback()
             raise
     return Result("sent", email.to)
-
-
-def _release_quietly(engine: Engine, claim: Claim) -> None:
-    with Session(engine) as session:
-        _release(session, claim)  # fenced: a no-op when another worker owns the row
-        session.commit()
 
 
 def _send_sms(
@@ -600,7 +594,7 @@ def _send_sms(
             raise FenceLost()
         if not prepared.still_uncapped(session, now):
             session.rollback()
-            _release_quietly(engine, claim)
+            release_claims(engine, [claim])
             raise FenceLost()
         session.commit()
     try:
