@@ -94,6 +94,19 @@ class Settings(BaseSettings):
     anthropic_base_url: str = ""
     anthropic_model: str = "claude-sonnet-4-6"
     anthropic_fast_model: str = "claude-haiku-4-5"
+    ai_content_timeout_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=300,
+        description="How long a worker waits for Claude to write one message.",
+    )
+    ai_upsell_wait_seconds: float = Field(
+        default=1.2,
+        gt=0,
+        le=30,
+        description="How long the drawer's upsell request waits for Claude's ranking before it "
+        "answers with the rule ranking (the reply is still cached for the next request).",
+    )
 
     # Feature flags of the deployment plan.
     enable_cart_theming: bool = True

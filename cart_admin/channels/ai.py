@@ -1,18 +1,22 @@
 """Structured output from Claude through the real ``anthropic`` client.
 
 ``AICompleter`` wraps ``anthropic.Anthropic`` (built from settings: key, optional base URL,
-model, no retries, a timeout) and asks for JSON shaped like a pydantic model with
-``messages.parse(output_format=...)``. Every failure (network, HTTP status, refusal, a reply
-the model does not validate) raises ``AIUnavailable``; a reply that arrived but did not
-validate raises the subclass ``AIInvalidOutput`` carrying dotted field errors, so a caller
-can ask for a repair. Tests point the client at a local fake server via ``base_url``.
+model, no retries, a timeout) and asks for JSON shaped like a pydantic model through the
+Messages API's JSON-schema output format (the schema ``messages.parse`` would send). The reply
+is validated here rather than by the SDK so the tokens a bad reply cost are still known.
+
+Every failure (network, HTTP status, refusal, a reply that does not validate) raises
+``AIUnavailable`` with the tokens spent; a reply that arrived but did not validate raises the
+subclass ``AIInvalidOutput`` carrying dotted field errors, so a caller can ask for a repair.
+Tests point the client at a local fake server via ``base_url``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import anthropic
 from anthropic.types import AssistantMessageParam, MessageParam, UserMessageParam
@@ -28,15 +32,24 @@ DEFAULT_MAX_TOKENS = 2048
 
 
 class AIUnavailable(RuntimeError):
-    """Claude could not give a usable answer (no connection, HTTP error, refusal, bad reply)."""
+    """Claude could not give a usable answer (no connection, HTTP error, refusal, bad reply).
+
+    ``usage`` holds the tokens a reply that arrived still cost (zero when none arrived).
+    """
+
+    def __init__(self, message: str, *, usage: TokenUsage | None = None) -> None:
+        self.usage = usage or TokenUsage()
+        super().__init__(message)
 
 
 class AIInvalidOutput(AIUnavailable):
     """Claude replied, but the reply did not validate; ``errors`` are ``{"field", "message"}``."""
 
-    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
+    def __init__(
+        self, message: str, errors: list[dict[str, str]], *, usage: TokenUsage | None = None
+    ) -> None:
         self.errors = errors
-        super().__init__(message)
+        super().__init__(message, usage=usage)
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,12 @@ class Completion(Generic[T]):
     value: T
     usage: TokenUsage
     model: str
+
+
+@lru_cache(maxsize=64)
+def _schema_of(output: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema Claude's structured output follows, in the form the API accepts."""
+    return anthropic.transform_schema(output.model_json_schema())
 
 
 def _field_errors(exc: ValidationError) -> list[dict[str, str]]:
@@ -94,27 +113,33 @@ class AICompleter:
         )
 
     def parse(
-        self, *, system: str, messages: Sequence[ChatMessage], output: type[T]
+        self,
+        *,
+        system: str,
+        messages: Sequence[ChatMessage],
+        output: type[T],
+        timeout: float | None = None,
     ) -> Completion[T]:
-        """One request; the reply validated by ``output``. Raises AIUnavailable on any failure."""
+        """One request; the reply validated by ``output``. Raises AIUnavailable on any failure.
+
+        ``timeout`` (seconds) overrides the client's for this request.
+        """
         params: list[MessageParam] = [
             AssistantMessageParam(role="assistant", content=m.text)
             if m.role == "assistant"
             else UserMessageParam(role="user", content=m.text)
             for m in messages
         ]
+        fmt: dict[str, Any] = {"type": "json_schema", "schema": _schema_of(output)}
         try:
-            reply = self._client.messages.parse(
+            client = self._client if timeout is None else self._client.with_options(timeout=timeout)
+            reply = client.messages.create(
                 model=self.model,
                 max_tokens=self.max_tokens,
                 system=system,
                 messages=params,
-                output_format=output,
+                output_config={"format": fmt},  # type: ignore[typeddict-item]
             )
-        except ValidationError as exc:
-            errors = _field_errors(exc)
-            message = f"Claude's reply did not validate ({len(errors)} errors)"
-            raise AIInvalidOutput(message, errors) from exc
         except anthropic.APIStatusError as exc:
             raise AIUnavailable(f"Claude API error (HTTP {exc.status_code})") from exc
         except anthropic.APITimeoutError as exc:
@@ -123,11 +148,19 @@ class AICompleter:
             raise AIUnavailable("could not reach the Claude API") from exc
         except (anthropic.AnthropicError, ValueError, TypeError) as exc:
             raise AIUnavailable(f"Claude request failed: {type(exc).__name__}") from exc
-        value = reply.parsed_output
-        if not isinstance(value, output):
-            reason = reply.stop_reason
-            raise AIUnavailable(f"Claude gave no structured reply (stop reason {reason})")
         usage = TokenUsage(reply.usage.input_tokens, reply.usage.output_tokens)
+        text = "".join(block.text for block in reply.content if block.type == "text")
+        if reply.stop_reason == "refusal" or not text.strip():
+            reason = reply.stop_reason
+            raise AIUnavailable(
+                f"Claude gave no structured reply (stop reason {reason})", usage=usage
+            )
+        try:
+            value = output.model_validate_json(text)
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+            message = f"Claude's reply did not validate ({len(errors)} errors)"
+            raise AIInvalidOutput(message, errors, usage=usage) from exc
         return Completion(value=value, usage=usage, model=self.model)
 
 

@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
+from cart_admin.models.content import AIRankingCache, AIUsage, ContentSettings, ContentVersion
 from cart_admin.models.engagement import CartTriggerImpression, CartUpsellOffer
 from cart_admin.models.enums import *  # noqa: F403
 from cart_admin.models.recovery import (
@@ -28,6 +29,8 @@ from cart_admin.models.store import (
 )
 
 __all__ = [
+    "AIRankingCache",
+    "AIUsage",
     "AdminSession",
     "ApiKey",
     "Cart",
@@ -39,6 +42,8 @@ __all__ = [
     "CartUpsellOffer",
     "CartVoiceCall",
     "Company",
+    "ContentSettings",
+    "ContentVersion",
     "Customer",
     "DiscountCode",
     "Inventory",

@@ -284,11 +284,35 @@ class CheckoutChurnSignal(StrEnum):
 
 
 class CartRecoveryContentType(StrEnum):
-    ABANDONMENT_EMAIL_1 = "ABANDONMENT_EMAIL_1"
-    ABANDONMENT_EMAIL_2 = "ABANDONMENT_EMAIL_2"
-    ABANDONMENT_EMAIL_3 = "ABANDONMENT_EMAIL_3"
-    ABANDONMENT_SMS = "ABANDONMENT_SMS"
-    DISCOUNT_SMS = "DISCOUNT_SMS"
-    ABANDONMENT_PUSH = "ABANDONMENT_PUSH"
-    RETURN_VISITOR_MODAL = "RETURN_VISITOR_MODAL"
-    EXIT_INTENT_MODAL = "EXIT_INTENT_MODAL"
+    """Spec §8: the recovery messages content generation writes."""
+
+    ABANDONMENT_EMAIL_1 = "ABANDONMENT_EMAIL_1"  # 1 hour - "Forgot something?"
+    ABANDONMENT_EMAIL_2 = "ABANDONMENT_EMAIL_2"  # 24 hours - "Still thinking?"
+    ABANDONMENT_EMAIL_3 = "ABANDONMENT_EMAIL_3"  # 48 hours - "Last chance!"
+    ABANDONMENT_SMS = "ABANDONMENT_SMS"  # short, urgent
+    DISCOUNT_SMS = "DISCOUNT_SMS"  # with offer
+    ABANDONMENT_PUSH = "ABANDONMENT_PUSH"  # mobile notification
+    RETURN_VISITOR_MODAL = "RETURN_VISITOR_MODAL"  # when they come back
+    EXIT_INTENT_MODAL = "EXIT_INTENT_MODAL"  # before leaving
+
+
+class BrandVoice(StrEnum):
+    FRIENDLY = "friendly"
+    PROFESSIONAL = "professional"
+    PLAYFUL = "playful"
+    URGENT = "urgent"
+
+
+class UrgencyLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class AIPurpose(StrEnum):
+    """What a Claude request was for (the usage ledger's breakdown)."""
+
+    CONTENT = "CONTENT"  # a message a shopper is sent
+    CONTENT_PREVIEW = "CONTENT_PREVIEW"  # the content page's previews
+    UPSELL_RANKING = "UPSELL_RANKING"
+    THEME = "THEME"

@@ -147,6 +147,7 @@ class CartIntervention(Timestamped, table=True):
     )
     content: dict = json_field(dict)  # subject, headline, body, cta, recoveryUrl...
     triggers_used: list[str] = json_field(list)
+    content_variant: str | None = Field(default=None, max_length=1)  # A/B, for experiments
     offer_included: dict | None = json_nullable()
     offer_id: str | None = Field(default=None, max_length=24)
     offer_code: str | None = Field(default=None, max_length=64, index=True)

@@ -14,8 +14,10 @@ empty the server answers 500, so an unscripted request fails loudly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ class ScriptedReply:
     text: str | None = None  # the text block of a 200 message reply
     error: str = "scripted error"  # the message of a non-200 reply
     stop_reason: str = "end_turn"
+    delay: float = 0.0  # seconds to wait before answering (timeouts, slow replies)
 
 
 @dataclass
@@ -85,6 +88,10 @@ class FakeAnthropicServer:
     def reply_status(self, status: int, message: str = "scripted error") -> None:
         self.replies.append(ScriptedReply(status=status, error=message))
 
+    def reply_slowly(self, seconds: float, value: Any) -> None:
+        """Answer ``value`` as JSON after ``seconds`` (longer than a client's timeout: a hang)."""
+        self.replies.append(ScriptedReply(text=json.dumps(value), delay=seconds))
+
     # Lifecycle -----------------------------------------------------------------------
     @property
     def base_url(self) -> str:
@@ -120,6 +127,8 @@ class FakeAnthropicServer:
             self.requests.append(request)
             reply = self.replies.popleft() if self.replies else None
             number = len(self.requests)
+        if reply is not None and reply.delay:
+            time.sleep(reply.delay)
         if reply is None:
             return 500, _error("api_error", "no scripted reply left")
         if reply.status != 200:
@@ -169,7 +178,8 @@ def _handler_for(fake: FakeAnthropicServer) -> type[BaseHTTPRequestHandler]:
                 return
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, payload = fake._next(RecordedRequest(self.path, headers, body))
-            self._send(status, payload)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._send(status, payload)  # unless the client gave up waiting (a timeout)
 
     return Handler
 
