@@ -160,7 +160,7 @@ def execute(attempt_id: AttemptId, principal: CurrentPrincipal, session: Session
     engine = session.get_bind()
     results = delivery.execute_now(
         engine,  # type: ignore[arg-type]
-        delivery.Delivery.from_settings(get_settings()),
+        delivery.Delivery.from_settings(get_settings(), engine),  # type: ignore[arg-type]
         attempt.id,
         worker=f"api:{principal.user_id or principal.company_id}"[:64],
         now=now,

@@ -49,6 +49,21 @@ def month_start(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+def next_month_start(now: datetime) -> datetime:
+    start = month_start(now)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def _in_month(now: datetime):
+    return sa.and_(
+        col(AIUsage.created_at) >= month_start(now), col(AIUsage.created_at) < next_month_start(now)
+    )
+
+
 def content_settings(session: Session, company_id: str) -> ContentSettings:
     """The company's writing settings; defaults (not saved) until someone changes them."""
     found = session.exec(
@@ -156,15 +171,15 @@ def usage_summary(session: Session, company_id: str, now: datetime) -> UsageSumm
     """One grouped query over this month's ledger rows."""
     tokens = col(AIUsage.input_tokens) + col(AIUsage.output_tokens)
     failed = sa.case((col(AIUsage.outcome) != "ok", 1), else_=0)
-    rows = session.exec(
-        select(
-            AIUsage.purpose,
+    rows = session.execute(
+        sa.select(
+            col(AIUsage.purpose),
             sa.func.count(),
             sa.func.coalesce(sa.func.sum(tokens), 0),
             sa.func.coalesce(sa.func.sum(col(AIUsage.cost_usd)), 0),
             sa.func.coalesce(sa.func.sum(failed), 0),
         )
-        .where(col(AIUsage.company_id) == company_id, col(AIUsage.created_at) >= month_start(now))
+        .where(col(AIUsage.company_id) == company_id, _in_month(now))
         .group_by(col(AIUsage.purpose))
         .order_by(col(AIUsage.purpose))
     ).all()

@@ -58,9 +58,10 @@ def run_interventions_job() -> dict[str, int]:
     settings = get_settings()
     if not settings.enable_mi_cart_save:
         return {}
+    engine = get_engine()
     counts = delivery.run_due(
-        get_engine(),
-        delivery.Delivery.from_settings(settings),
+        engine,
+        delivery.Delivery.from_settings(settings, engine),
         worker=worker_name(),
         now_fn=utcnow,
         lease=timedelta(seconds=settings.intervention_lease_seconds),

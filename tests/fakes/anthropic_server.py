@@ -19,7 +19,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -74,6 +74,8 @@ class RecordedRequest:
 class FakeAnthropicServer:
     replies: deque[ScriptedReply] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
+    # Answers every request once the scripted queue is empty (a model that reads the prompt).
+    responder: Callable[[RecordedRequest], ScriptedReply] | None = None
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -127,6 +129,8 @@ class FakeAnthropicServer:
             self.requests.append(request)
             reply = self.replies.popleft() if self.replies else None
             number = len(self.requests)
+        if reply is None and self.responder is not None:
+            reply = self.responder(request)
         if reply is not None and reply.delay:
             time.sleep(reply.delay)
         if reply is None:

@@ -1,8 +1,9 @@
 """The words of each message: templates for every stage and diagnosis reason.
 
-`ContentWriter` is the seam: the template writer here is the default, and an AI writer
-(a later issue) returns the same `InterventionContent`. Templates only state facts handed to
-them (items, totals, the real offer and its expiry), never invented ones.
+`ContentWriter` is the seam: the template writer here is the default, and Claude's writer
+(`recovery_content.writer`) returns the same `InterventionContent`. `ContentContext` carries
+every true fact a writer may state and the checks compare a message against: items, totals,
+the real offer and its expiry, stock, reviews, the shopper. Templates state only those facts.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class ItemLine:
     quantity: int
     unit_price: Decimal
     image_url: str | None = None
+    stock: int | None = None
+    rating: Decimal | None = None
+    review_count: int = 0
+    compare_at_price: Decimal | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,52 @@ class ContentContext:
     code_expires_at: datetime | None
     suggestions: list[str] = field(default_factory=list)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))  # the shopper's
+    # Further true facts for triggers, Claude's prompt and the checks.
+    subtotal: Decimal | None = None  # None: the items' sum
+    shipping_total: Decimal = Decimal("0.00")
+    free_shipping_threshold: Decimal | None = None
+    order_count: int = 0
+    tenure_days: int = 0
+    lifetime_value: Decimal = Decimal("0.00")
+    reached_checkout: bool = False
+    trust_signals: tuple[str, ...] = ()
+    other_product_names: frozenset[str] = frozenset()  # the catalog's, not in this cart
+    brand_voice: str = "friendly"
+    tone: str = ""  # "" : the stage's
+    urgency: str = ""
+    sms_link: str = "https://example.com/r/xxxxxxxxxxxxxxxxxxxxxx"  # its length counts
+    sms_max_segments: int = 2
+    company_id: str = ""
+    intervention_id: str | None = None
+    variant: str | None = None  # A/B
+    pinned: PinnedText | None = None  # the marketer's approved version for this slot
+
+    @property
+    def items_subtotal(self) -> Decimal:
+        if self.subtotal is not None:
+            return self.subtotal
+        return sum((i.unit_price * i.quantity for i in self.items), Decimal("0.00"))
+
+    @property
+    def free_shipping_gap(self) -> Decimal | None:
+        threshold = self.free_shipping_threshold
+        if threshold is None or self.shipping_total <= 0:
+            return None
+        gap = threshold - self.items_subtotal
+        return gap if gap > 0 else None
+
+
+@dataclass(frozen=True)
+class PinnedText:
+    """A pinned version's fields, placeholders unfilled (see `recovery_content.pinned`)."""
+
+    subject: str
+    preheader: str
+    headline: str
+    body: str
+    cta: str
+    sms: str
+    source: str = "edited"
 
 
 class InterventionContent(BaseModel):
@@ -54,6 +106,10 @@ class InterventionContent(BaseModel):
     cta: str
     sms: str  # without the link and opt-out line; the SMS builder adds those
     triggers_applied: list[str] = []
+    # How it was written: template | ai | pinned; notes say why a fallback happened.
+    writer: str = "template"
+    notes: list[str] = []
+    usage: dict | None = None  # {"inputTokens", "outputTokens", "costUsd", "model", "requests"}
 
 
 class ContentWriter(Protocol):
@@ -184,7 +240,7 @@ class TemplateWriter:
             headline="Last call" if last else "Come back any time",
             body=_join(hello, note, offer),
             cta="See my cart",
-            sms=f"{company}: {what} is still in your cart.",
+            sms=_join(f"{company}: {what} is still in your cart.", offer),
         )
 
 

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from cart_admin.channels.base import ChannelError, FenceLost
 from cart_admin.channels.email import EmailChannel, OutgoingEmail, email_channel_from_settings
 from cart_admin.channels.sms import OutgoingSms, SmsChannel, sms_channel_from_settings
+from cart_admin.domain.recovery_content.context import message_facts
 from cart_admin.domain.save_flow import engine as flow
 from cart_admin.domain.save_flow import messages, offers, policies
 from cart_admin.domain.save_flow.config import SaveFlowConfig, load_config
@@ -39,7 +40,7 @@ from cart_admin.domain.save_flow.content import (
     TEMPLATES,
     ContentContext,
     ContentWriter,
-    ItemLine,
+    InterventionContent,
 )
 from cart_admin.domain.save_flow.stages import BY_STAGE, INTERRUPTING
 from cart_admin.models import (
@@ -79,11 +80,20 @@ class Delivery:
     writer: ContentWriter = TEMPLATES
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Delivery:
+    def from_settings(cls, settings: Settings, engine: Engine) -> Delivery:
+        """The configured channels, and the writer: pinned versions, Claude (with an API key
+        and budget left), templates; every message checked against the facts first."""
+        from cart_admin.channels.ai import ai_completer_from_settings
+        from cart_admin.domain.recovery_content.writer import pipeline_for
+
+        completer = ai_completer_from_settings(
+            settings, timeout=settings.ai_content_timeout_seconds
+        )
         return cls(
             email=email_channel_from_settings(settings),
             sms=sms_channel_from_settings(settings),
             base_url=settings.callback_base_url,
+            writer=pipeline_for(engine, completer),
         )
 
 
@@ -177,6 +187,10 @@ class _Prepared:
     cart: Cart
     address: str | None  # the shopper's e-mail address
     config: SaveFlowConfig
+    ctx: ContentContext | None = None
+    links: messages.Links | None = None
+    support_email: str | None = None
+    phone: str | None = None
     email: OutgoingEmail | None = None
     sms: OutgoingSms | None = None
 
@@ -198,16 +212,31 @@ def _lock_shopper(session: Session, cart: Cart, address: str | None) -> None:
     )
 
 
-def execute(engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime) -> Result:
-    """Run one claimed intervention through its gates and its channel."""
+def prepare(
+    engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime
+) -> _Prepared | Result:
+    """Gates, offer and code (one transaction), then the words (no transaction: Claude may
+    take seconds), then the words kept on the row while the lease is still ours."""
     with Session(engine, expire_on_commit=False) as session:
         prepared = _prepare(session, claim, delivery, now)
-        if isinstance(prepared, Result):
-            session.commit()
-            if prepared.extra.get("advance"):
-                _advance(engine, prepared.extra["advance"], now)
-            return prepared
         session.commit()
+    if isinstance(prepared, Result):
+        return prepared
+    content = _write(delivery, prepared)
+    with Session(engine, expire_on_commit=False) as session:
+        if not _store_content(session, claim, prepared, content, now):
+            return Result("lost", "the lease ran out while the message was written")
+        session.commit()
+    return prepared
+
+
+def execute(engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime) -> Result:
+    """Run one claimed intervention through its gates and its channel."""
+    prepared = prepare(engine, claim, delivery, now=now)
+    if isinstance(prepared, Result):
+        if prepared.extra.get("advance"):
+            _advance(engine, prepared.extra["advance"], now)
+        return prepared
     row, attempt = prepared.row, prepared.attempt
     try:
         if row.channel is Channel.EMAIL:
@@ -351,15 +380,13 @@ def _prepare(
                 intervention_ids=list(stage_rows), intervention_id=row.id, offer=offer,
                 now=now, expiry_hours=config.offers.code_expiry_hours,
             )  # fmt: skip
-    spec = BY_STAGE[row.stage]
+    links = messages.Links.for_token(delivery.base_url, row.tracking_token)
     ctx = ContentContext(
         stage=row.stage,
         step=row.step,
         sequence_length=config.stages.winback_sequence.sequence_length,
         company_name=company.name,
         first_name=customer.first_name if customer else None,
-        items=[ItemLine(str(i.product_snapshot.get("name") or p.name), i.quantity, i.unit_price,
-                        i.product_snapshot.get("image_url") or p.image_url) for i, p in lines],
         grand_total=cart.grand_total,
         currency=cart.currency,
         reason=plan.reason,
@@ -368,52 +395,82 @@ def _prepare(
         code_expires_at=code.expires_at if code else None,
         suggestions=plan.suggestions,
         timezone=tz,
+        free_shipping_threshold=(config.stages.branching_intervention.free_shipping_threshold
+                                 or facts.free_shipping_threshold),
+        sms_link=links.survey if row.stage is S.DIAGNOSIS_SURVEY else links.recovery,
+        intervention_id=row.id,
+        **message_facts(session, cart=cart, customer=customer, lines=lines, attempt_id=attempt.id,
+                        stage=row.stage, reason=plan.reason),
     )  # fmt: skip
-    content = delivery.writer.write(ctx)
-    links = messages.Links.for_token(delivery.base_url, row.tracking_token)
     offer_dict = None
     if plan.offer is not None:
         offer_dict = {**plan.offer.as_dict(), "code": code.code if code else None,
                       "expiresAt": code.expires_at.isoformat() if code and code.expires_at
                       else None}  # fmt: skip
     row.type = plan.kind
-    row.content = {
-        **content.model_dump(mode="json", by_alias=True),
-        "writer": delivery.writer.name,
-        "tone": spec.tone,
-        "urgency": spec.urgency,
-        "recoveryUrl": links.recovery,
-        **({"surveyUrl": links.survey} if row.stage is S.DIAGNOSIS_SURVEY else {}),
-    }
-    row.triggers_used = content.triggers_applied
     row.offer_included = offer_dict
     row.offer_code = code.code if code else None
     row.offer_id = code.id if code else None
     row.offer_value = plan.offer.savings if plan.offer else None
+    row.content_variant = ctx.variant
     row.updated_at = now
     session.add(row)
     if offer_dict and row.stage in (S.BRANCHING_INTERVENTION, S.NUCLEAR_OFFER):
         attempt.current_offer = offer_dict
     attempt.channel = attempt.channel or str(row.channel)
     session.add(attempt)
-    prepared = _Prepared(row, attempt, cart, email, config)
+    return _Prepared(row, attempt, cart, email, config, ctx=ctx, links=links,
+                     support_email=company.support_email,
+                     phone=customer.phone if customer else None)  # fmt: skip
+
+
+def _write(delivery: Delivery, prepared: _Prepared) -> InterventionContent:
+    """The message's words: outside any transaction, since Claude may take seconds."""
+    assert prepared.ctx is not None
+    return delivery.writer.write(prepared.ctx)
+
+
+def _store_content(
+    session: Session, claim: Claim, prepared: _Prepared, content: InterventionContent, now: datetime
+) -> bool:
+    """Keep the words on the row (fenced: only while the lease is ours) and build the message."""
+    ctx, links, row = prepared.ctx, prepared.links, prepared.row
+    assert ctx is not None and links is not None
+    spec = BY_STAGE[row.stage]
+    row.content = {
+        **content.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "tone": ctx.tone or spec.tone,
+        "urgency": ctx.urgency or spec.urgency,
+        "brandVoice": ctx.brand_voice,
+        "recoveryUrl": links.recovery,
+        **({"variant": ctx.variant} if ctx.variant else {}),
+        **({"surveyUrl": links.survey} if row.stage is S.DIAGNOSIS_SURVEY else {}),
+    }
+    row.triggers_used = content.triggers_applied
+    stored = session.execute(
+        _fenced(claim).values(content=row.content, triggers_used=row.triggers_used,
+                              updated_at=now)
+    )  # fmt: skip
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        return False
     if row.channel is Channel.EMAIL:
-        assert email is not None
+        assert prepared.address is not None
         prepared.email = OutgoingEmail(
-            to=email,
+            to=prepared.address,
             subject=" ".join(content.subject.split()),  # one line, whatever the shop's names
             text=messages.email_text(ctx, content, links),
             html=messages.email_html(ctx, content, links),
             message_id=f"<{row.id}.{row.tracking_token[:8]}@cart-admin>",
             headers={
-                **messages.unsubscribe_headers(links, company.support_email),
-                **({"Reply-To": company.support_email} if company.support_email else {}),
+                **messages.unsubscribe_headers(links, prepared.support_email),
+                **({"Reply-To": prepared.support_email} if prepared.support_email else {}),
             },
         )
     elif row.channel is Channel.SMS:
-        assert customer is not None and customer.phone
-        prepared.sms = OutgoingSms(to=customer.phone, body=messages.sms_text(ctx, content, links))
-    return prepared
+        assert prepared.phone
+        prepared.sms = OutgoingSms(to=prepared.phone,
+                                   body=messages.sms_text(ctx, content, links))  # fmt: skip
+    return True
 
 
 def shopper(session: Session, cart: Cart) -> Customer | None:

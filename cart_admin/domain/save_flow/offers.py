@@ -163,8 +163,8 @@ def _applicable(
     if item.type is K.FREE_SHIPPING:
         return item.message if facts.shipping_total > 0 else None
     if item.type is K.THRESHOLD_REMINDER:
-        if threshold is None or facts.subtotal >= threshold:
-            return None
+        if threshold is None or facts.subtotal >= threshold or facts.shipping_total <= 0:
+            return None  # nothing to reach, or the cart already ships free
         return item.message.format(remaining=f"${to_money(threshold - facts.subtotal)}")
     if item.type is K.REVIEWS_SHOWCASE:
         return (

@@ -256,12 +256,9 @@ def test_two_workers_preparing_for_one_shopper_send_once_within_the_cap(
     due = T0 + timedelta(minutes=90)
     with Session(engine) as s:
         first, other = delivery.claim_due(s, worker="w1", now=due)
-    with Session(engine, expire_on_commit=False) as s:
-        a = delivery._prepare(s, first, sim.delivery, due)
-        s.commit()
-    with Session(engine, expire_on_commit=False) as s:
-        b = delivery._prepare(s, other, sim.delivery, due)
-        s.commit()
+    a = delivery.prepare(engine, first, sim.delivery, now=due)
+    b = delivery.prepare(engine, other, sim.delivery, now=due)
+    assert isinstance(a, delivery._Prepared) and isinstance(b, delivery._Prepared)
     assert a.email is not None and b.email is not None  # both passed the caps on their own
 
     assert delivery._send_email(engine, first, sim.delivery, a, due).outcome == "sent"

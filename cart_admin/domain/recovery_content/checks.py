@@ -1,0 +1,277 @@
+"""The checks every message passes before it is sent, whoever wrote it.
+
+A message may only state what the database says: the real offer and code, the cart's prices
+and product names, true stock and review figures, a real deadline. `check_message` returns
+what is wrong (an empty list when nothing is); the writer regenerates once with those
+findings, then falls back to the templates, which are built from the same facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from cart_admin.domain.recovery_content import sms as sms_segments
+from cart_admin.domain.recovery_content.trigger_library import LOW_STOCK
+from cart_admin.domain.save_flow.content import ContentContext, InterventionContent
+from cart_admin.domain.save_flow.messages import SMS_OPT_OUT
+
+FIELDS = ("subject", "preheader", "headline", "body", "cta", "sms")
+ONE_LINE = ("subject", "preheader", "headline", "cta", "sms")
+MAX_LENGTH = {"subject": 100, "preheader": 160, "headline": 100, "body": 1200, "cta": 40,
+              "sms": 320}  # fmt: skip
+
+MONEY = re.compile(r"(?<![\w.])([$€£])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)")
+MONEY_SUFFIX = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s?(USD|EUR|GBP|CAD|AUD)\b"
+)
+PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
+CODE_LIKE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:-[A-Z0-9]+)*\b")
+LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
+HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+PLACEHOLDER = re.compile(r"\{\{?\s*[A-Za-z_]+\s*\}?\}|\[(?:[A-Z][A-Za-z ]*|[a-z_ ]+)\]")
+GREETING = re.compile(r"^\s*(?:Hi|Hello|Hey|Dear)\s+([A-Z][\w'-]+)")
+
+SCARCITY = re.compile(
+    r"\bonly \d+ (?:left|remaining)|\b(?:low|limited) stock|\bselling (?:out|fast)"
+    r"|\balmost (?:gone|sold out)|\brunning (?:out|low)|\blast (?:one|few|units?)\b"
+    r"|\bfew left|\bwon'?t last|\bwhile (?:stocks|supplies) last",
+    re.IGNORECASE,
+)
+ONLY_N_LEFT = re.compile(r"\bonly (\d+) (?:left|remaining)", re.IGNORECASE)
+URGENCY = re.compile(
+    r"\bexpir\w*|\bends? (?:today|tonight|soon|in|at|on)\b|\blimited[- ]time|\btoday only"
+    r"|\b\d+ (?:hours?|minutes?|days?) left|\blast chance|\bhurry|\bcountdown|\bbefore it'?s gone"
+    r"|\bends? midnight|\bdeadline",
+    re.IGNORECASE,
+)
+SOCIAL = re.compile(
+    r"\b(?:best[- ]?sell\w*|top[- ]rated|most popular|trending|fan favou?rite)"
+    r"|\b\d(?:\.\d)? ?(?:stars?|/ ?5)\b|\brated\b|\bpeople (?:are )?(?:viewing|looking|watching)",
+    re.IGNORECASE,
+)
+COUNTED = re.compile(
+    r"\b(\d[\d,]*)\+?\s+(?:happy |other |verified )?(?:reviews?|ratings?|customers|shoppers|"
+    r"people|buyers|fans)\b",
+    re.IGNORECASE,
+)
+RATED = re.compile(r"\brated (\d(?:\.\d+)?)", re.IGNORECASE)
+SUPERLATIVE = re.compile(
+    r"\b(?:lowest|best) prices?\b|\bcheapest\b|\bguarantee\w*|#1\b|\bnumber one\b"
+    r"|\baward[- ]winning|\bclinically|\bscientifically|\bproven\b|\bmoney[- ]back"
+    r"|\bprices? (?:will )?(?:go(?:es)? up|increase|rise)|\bprices? (?:are )?rising"
+    r"|\bnever (?:again|be this)\b|\bonce in a lifetime",
+    re.IGNORECASE,
+)
+OFFER_WORDS = re.compile(r"\bdiscount|\bcoupon|\bpromo(?:tion(?:al)?)? code|\b% off\b|\boff your\b",
+                         re.IGNORECASE)  # fmt: skip
+FREE_SHIPPING = re.compile(r"\bfree (?:shipping|delivery)|\bships? free\b", re.IGNORECASE)
+GIFT = re.compile(r"\bfree gift|\bgift with (?:your )?purchase|\bbonus gift|\bfree sample",
+                  re.IGNORECASE)  # fmt: skip
+# Promises only a branch suggestion the merchant switched on may make.
+GATED = (
+    (re.compile(r"\bprice[- ]match|\bwe'?ll match\b|\bmatch (?:it|the price)", re.I), "match"),
+    (re.compile(r"\bsplit (?:it |your order )?into|\binstal+ments?\b|\bpay in \d|\bpayments? "
+                r"with\b|\bafterpay|\bklarna|\baffirm\b|\bpay later\b", re.I), "payments"),
+    (re.compile(r"\b(?:local|in-store|curbside|store|free) pick-? ?up\b|\bpick(?:-| )?up in"
+                r" (?:store|person)", re.I), "pickup"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    field: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "rule": self.rule, "message": self.message}
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def allowed_amounts(ctx: ContentContext) -> set[Decimal]:
+    """Every money figure a message may state: the cart's and the offer's, nothing else."""
+    amounts = {ctx.grand_total, ctx.items_subtotal, ctx.shipping_total}
+    for item in ctx.items:
+        amounts.add(item.unit_price)
+        amounts.add(item.unit_price * item.quantity)
+        if item.compare_at_price is not None:
+            amounts.add(item.compare_at_price)
+    if ctx.offer is not None and ctx.offer.savings > 0:
+        amounts.add(ctx.offer.savings)
+        amounts.add(ctx.grand_total - ctx.offer.savings)
+    if ctx.free_shipping_threshold is not None:
+        amounts.add(ctx.free_shipping_threshold)
+    if ctx.free_shipping_gap is not None:
+        amounts.add(ctx.free_shipping_gap)
+    return {_cents(a) for a in amounts if a is not None}
+
+
+def _money_found(text: str) -> list[tuple[str, Decimal]]:
+    found = []
+    for m in MONEY.finditer(text):
+        whole, frac = m.group(2).replace(",", ""), m.group(3) or "0"
+        found.append((m.group(0), Decimal(f"{whole}.{frac.ljust(2, '0')}")))
+    for m in MONEY_SUFFIX.finditer(text):
+        whole, frac = m.group(1).replace(",", ""), m.group(2) or "00"
+        found.append((m.group(0), Decimal(f"{whole}.{frac}")))
+    return found
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def full_sms(ctx: ContentContext, content: InterventionContent) -> str:
+    """The SMS as it is sent: the writer's text, the link and the opt-out line."""
+    return f"{content.sms} {ctx.sms_link} {SMS_OPT_OUT}"
+
+
+def check_message(ctx: ContentContext, content: InterventionContent) -> list[CheckFailure]:
+    """What this message states that the facts in `ctx` do not support (empty: send it)."""
+    failures: list[CheckFailure] = []
+
+    def fail(field: str, rule: str, message: str) -> None:
+        failures.append(CheckFailure(field, rule, message))
+
+    texts = {name: str(getattr(content, name) or "") for name in FIELDS}
+    for name, text in texts.items():
+        if name in ("subject", "headline", "body", "cta", "sms") and not text.strip():
+            fail(name, "empty", "is empty")
+        if len(text) > MAX_LENGTH[name]:
+            fail(name, "length", f"is {len(text)} characters; at most {MAX_LENGTH[name]}")
+        if name in ONE_LINE and ("\n" in text or "\r" in text):
+            fail(name, "one_line", "must be one line")
+    for name, text in texts.items():
+        _check_text(ctx, name, text, fail)
+    _check_offer_stated(ctx, texts, fail)
+    sent = full_sms(ctx, content)
+    count = sms_segments.segments(sent)
+    if count > ctx.sms_max_segments:
+        odd = sms_segments.non_gsm_characters(sent)
+        why = f" (the characters {odd!r} force UCS-2)" if odd else ""
+        fail("sms", "segments", f"is {count} SMS segments with its link and opt-out line; "
+             f"at most {ctx.sms_max_segments}{why}")  # fmt: skip
+    return failures
+
+
+def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
+    if not text:
+        return
+    if LINK.search(text):
+        fail(name, "link", "contains a link; the sender adds the links")
+    if HTML.search(text):
+        fail(name, "html", "contains HTML markup")
+    if m := PLACEHOLDER.search(text):
+        fail(name, "placeholder", f"has an unfilled placeholder {m.group(0)!r}")
+    if name == "body" and (m := GREETING.match(text)):
+        greeted = m.group(1)
+        if greeted.lower() not in ("there", "friend", "again") and greeted != ctx.first_name:
+            fail(name, "name", f"greets {greeted!r}, who is not this shopper")
+
+    # Money: only the cart's and the offer's figures.
+    allowed = allowed_amounts(ctx)
+    for shown, value in _money_found(text):
+        if _cents(value) not in allowed:
+            fail(name, "price", f"states {shown}, which is not a price or total of this cart")
+
+    # Percentages: only the real offer's.
+    offer_percent = ctx.offer.percent if ctx.offer is not None else None
+    for m in PERCENT.finditer(text):
+        percent = _number(m.group(1))
+        if offer_percent is None or percent is None or percent != offer_percent:
+            real = f"the offer is {ctx.offer.label}" if ctx.offer else "there is no offer"
+            fail(name, "offer", f"states {m.group(0)}, but {real}")
+
+    # Codes: only the real one.
+    own = " ".join([ctx.company_name, *(i.name for i in ctx.items)])
+    for m in CODE_LIKE.finditer(text):
+        token = m.group(0)
+        if token == ctx.code or token in own or token.isdigit():
+            continue
+        real = f"the code is {ctx.code}" if ctx.code else "there is no code"
+        fail(name, "code", f"states the code {token}, but {real}")
+
+    if ctx.offer is None and OFFER_WORDS.search(text):
+        fail(name, "offer", "talks of a discount, but this message has no offer")
+    if FREE_SHIPPING.search(text) and not _free_shipping_true(ctx):
+        fail(name, "offer", "promises free shipping, which this cart does not get")
+    if GIFT.search(text) and not (ctx.offer is not None and ctx.offer.gift):
+        fail(name, "offer", "promises a gift, but the offer has none")
+    suggestions = " ".join(ctx.suggestions).lower()
+    for pattern, topic in GATED:
+        if pattern.search(text) and not pattern.search(suggestions):
+            fail(name, "claim", f"offers {topic}, which the store has not switched on")
+
+    # Claims that need a fact.
+    if SCARCITY.search(text):
+        low = {i.stock for i in ctx.items if i.stock is not None and 0 < i.stock <= LOW_STOCK}
+        if not low:
+            fail(name, "claim", "claims low stock, but no item in the cart is low")
+        for m in ONLY_N_LEFT.finditer(text):
+            if int(m.group(1)) not in low:
+                fail(name, "claim", f"says {m.group(0)!r}, but the stock is different")
+    if URGENCY.search(text) and ctx.code_expires_at is None:
+        fail(name, "claim", "sets a deadline, but nothing here expires")
+    counts = {i.review_count for i in ctx.items if i.review_count > 0}
+    total_reviews = sum(i.review_count for i in ctx.items)
+    if total_reviews:
+        counts.add(total_reviews)
+    ratings = {i.rating for i in ctx.items if i.rating is not None and i.review_count > 0}
+    if SOCIAL.search(text) and not counts:
+        fail(name, "claim", "claims popularity or ratings, but no item has reviews")
+    for m in COUNTED.finditer(text):
+        count = _number(m.group(1))
+        if count is None or int(count) not in counts:
+            fail(name, "claim", f"says {m.group(0)!r}, which no review count supports")
+    for m in RATED.finditer(text):
+        rating = _number(m.group(1))
+        if rating is None or all(rating != r for r in ratings):
+            fail(name, "claim", f"says {m.group(0)!r}, which no item's rating supports")
+    signals = " ".join(ctx.trust_signals).lower()
+    for m in SUPERLATIVE.finditer(text):
+        if m.group(0).lower() not in signals:
+            fail(name, "claim", f"claims {m.group(0)!r}, which the store does not state")
+
+    # Product names: only the cart's.
+    lowered = text.lower()
+    in_cart = " ".join(i.name for i in ctx.items).lower()
+    for other in ctx.other_product_names:
+        key = other.lower()
+        if len(key) >= 4 and key not in in_cart and re.search(rf"\b{re.escape(key)}\b", lowered):
+            fail(name, "product", f"names {other!r}, which is not in this cart")
+
+
+def _free_shipping_true(ctx: ContentContext) -> bool:
+    if ctx.offer is not None and FREE_SHIPPING.search(ctx.offer.label):
+        return True
+    if ctx.shipping_total <= 0 and ctx.items:
+        return True  # the cart already ships free
+    return ctx.free_shipping_threshold is not None  # "add $X for free shipping" (amount checked)
+
+
+def _check_offer_stated(ctx: ContentContext, texts: dict[str, str], fail) -> None:
+    """A message with an offer states it, and its code, in the body and the SMS."""
+    if ctx.offer is None:
+        return
+    for name in ("body", "sms"):
+        text = texts[name]
+        if ctx.code and ctx.code not in text:
+            fail(name, "offer", f"does not give the code {ctx.code}")
+        if ctx.offer.percent is not None and not PERCENT.search(text):
+            fail(name, "offer", f"does not state the offer ({ctx.offer.label})")
+        elif ctx.offer.percent is None and ctx.offer.label and name == "body":
+            if ctx.offer.kind is not None and not FREE_SHIPPING.search(text):
+                fail(name, "offer", f"does not state the offer ({ctx.offer.label})")
+            if ctx.offer.gift and ctx.offer.gift.lower() not in text.lower():
+                fail(name, "offer", f"does not mention the gift ({ctx.offer.gift})")

@@ -1,0 +1,166 @@
+"""Pinned versions and A/B experiments: which version a message uses, and storing them.
+
+An experiment runs on a stage while a variant B version is pinned and the company's split for
+that stage is above 0: each attempt is assigned A or B by a hash of its id and the stage (the
+same attempt always gets the same variant), and the message records its variant so analytics
+can compare the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from cart_admin.domain.recovery_content.pinned import validate_fields
+from cart_admin.domain.save_flow.content import PinnedText
+from cart_admin.models import CartAbandonmentReason as R
+from cart_admin.models import CartSaveStage as S
+from cart_admin.models import ContentSettings, ContentVersion
+
+ANY = "ANY"
+VARIANTS = ("A", "B")
+
+
+class VersionError(ValueError):
+    """A version that cannot be pinned; `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+def reason_key(stage: S, reason: R | None) -> str:
+    """Only the branching stage's words depend on the diagnosis reason."""
+    return str(reason) if stage is S.BRANCHING_INTERVENTION and reason is not None else ANY
+
+
+def bucket(attempt_id: str, stage: S) -> int:
+    return int(hashlib.sha256(f"{attempt_id}:{stage}".encode()).hexdigest()[:8], 16) % 100
+
+
+def split_for(settings: ContentSettings, stage: S) -> int:
+    try:
+        return max(0, min(100, int((settings.experiments or {}).get(str(stage), 0))))
+    except (TypeError, ValueError):
+        return 0
+
+
+def find_version(
+    session: Session, company_id: str, stage: S, reason: R | None, variant: str
+) -> ContentVersion | None:
+    """The pinned version for the slot: the reason's own, else the stage's 'any reason' one."""
+    keys = [reason_key(stage, reason)]
+    if keys[0] != ANY:
+        keys.append(ANY)
+    rows = session.exec(
+        select(ContentVersion).where(
+            col(ContentVersion.company_id) == company_id,
+            col(ContentVersion.stage) == stage,
+            col(ContentVersion.variant) == variant,
+            col(ContentVersion.reason_key).in_(keys),
+        )
+    ).all()
+    by_key = {row.reason_key: row for row in rows}
+    return next((by_key[k] for k in keys if k in by_key), None)
+
+
+@dataclass(frozen=True)
+class Choice:
+    variant: str | None  # None: no experiment on this stage
+    pinned: PinnedText | None
+
+
+def choose(
+    session: Session,
+    settings: ContentSettings,
+    *,
+    attempt_id: str,
+    stage: S,
+    reason: R | None,
+) -> Choice:
+    """The version this attempt's message at this stage uses."""
+    company_id = settings.company_id
+    b = find_version(session, company_id, stage, reason, "B")
+    split = split_for(settings, stage)
+    variant: str | None = None
+    if b is not None and split > 0:
+        variant = "B" if bucket(attempt_id, stage) < split else "A"
+    version = b if variant == "B" else find_version(session, company_id, stage, reason, "A")
+    return Choice(variant, as_text(version) if version else None)
+
+
+def as_text(version: ContentVersion) -> PinnedText:
+    return PinnedText(version.subject, version.preheader, version.headline, version.body,
+                      version.cta, version.sms, version.source)  # fmt: skip
+
+
+def pin(
+    session: Session,
+    *,
+    company_id: str,
+    stage: S,
+    reason: R | None,
+    variant: str,
+    fields: dict[str, str],
+    source: str,
+    pinned_by: str | None,
+    now: datetime,
+) -> ContentVersion:
+    """Validate and store (replace) the version of a slot."""
+    if variant not in VARIANTS:
+        raise VersionError({"variant": "Must be A or B."})
+    errors = validate_fields(fields, stage)
+    if errors:
+        raise VersionError(errors)
+    key = reason_key(stage, reason)
+    row = session.exec(
+        select(ContentVersion).where(
+            col(ContentVersion.company_id) == company_id,
+            col(ContentVersion.stage) == stage,
+            col(ContentVersion.reason_key) == key,
+            col(ContentVersion.variant) == variant,
+        )
+    ).first() or ContentVersion(company_id=company_id, stage=stage, reason_key=key,
+                                variant=variant, subject="", headline="", body="", cta="",
+                                sms="")  # fmt: skip
+    for name in ("subject", "preheader", "headline", "body", "cta", "sms"):
+        setattr(row, name, fields.get(name, "").strip())
+    row.source = source if source in ("ai", "template", "edited") else "edited"
+    row.pinned_by = (pinned_by or "")[:200] or None
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
+def unpin(session: Session, *, company_id: str, stage: S, reason: R | None, variant: str) -> bool:
+    row = session.exec(
+        select(ContentVersion).where(
+            col(ContentVersion.company_id) == company_id,
+            col(ContentVersion.stage) == stage,
+            col(ContentVersion.reason_key) == reason_key(stage, reason),
+            col(ContentVersion.variant) == variant,
+        )
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def list_versions(session: Session, company_id: str) -> list[ContentVersion]:
+    return list(
+        session.exec(
+            select(ContentVersion)
+            .where(col(ContentVersion.company_id) == company_id)
+            .order_by(
+                col(ContentVersion.stage),
+                col(ContentVersion.reason_key),
+                col(ContentVersion.variant),
+            )
+        ).all()
+    )
