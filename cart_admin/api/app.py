@@ -11,6 +11,7 @@ from cart_admin.api import (
     admin,
     cart_save,
     catalog,
+    content,
     embed,
     engagement,
     health,
@@ -67,6 +68,7 @@ def create_api() -> FastAPI:
     api.include_router(catalog.router)
     api.include_router(admin.router)
     api.include_router(cart_save.router)
+    api.include_router(content.router)
     api.include_router(recovery_links.router)
     api.include_router(public.router)
     api.include_router(engagement.router)

@@ -60,6 +60,16 @@ BODIES = {
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"): {},
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"): {"reason": "OTHER"},
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"): {"outcome": "CANCELLED"},
+    ("PUT", "/api/momentum/content/settings"): {},
+    ("POST", "/api/momentum/content/preview"): {"stage": "NUCLEAR_OFFER"},
+    ("POST", "/api/momentum/content/generate"): {"type": "ABANDONMENT_SMS"},
+    ("PUT", "/api/momentum/content/versions/{stage}/{variant}"): {
+        "subject": "Hi",
+        "headline": "Hi",
+        "body": "Hi {first_name}",
+        "cta": "Go",
+        "sms": "{company}: your cart",
+    },
 }
 
 NO_CREDENTIALS = "Authentication required: log in, or send an API key as a bearer token."
@@ -98,6 +108,8 @@ def world(session: Session) -> SimpleNamespace:
             "cart_id": cart.id,
             "key_id": key_id,
             "attempt_id": attempt.id,
+            "stage": "NUCLEAR_OFFER",
+            "variant": "A",
         },
     )
 
@@ -143,6 +155,7 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("DELETE", "/api/api-keys/{key_id}"),
         ("DELETE", "/api/landing-pages/{page_id}/cart-theme"),
         ("DELETE", "/api/landing-pages/{page_id}/product-catalog/products"),
+        ("DELETE", "/api/momentum/content/versions/{stage}/{variant}"),
         ("GET", "/api/api-keys"),
         ("GET", "/api/carts"),
         ("GET", "/api/carts/{cart_id}"),
@@ -158,6 +171,11 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("GET", "/api/me"),
         ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),
         ("GET", "/api/momentum/cart-save/config"),
+        ("GET", "/api/momentum/content/settings"),
+        ("GET", "/api/momentum/content/triggers"),
+        ("GET", "/api/momentum/content/usage"),
+        ("GET", "/api/momentum/content/variants/{stage}"),
+        ("GET", "/api/momentum/content/versions"),
         ("GET", "/api/overview"),
         ("GET", "/api/products"),
         ("GET", "/api/products/{product_id}"),
@@ -175,7 +193,11 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/execute"),
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"),
         ("POST", "/api/momentum/cart-save/initiate"),
+        ("POST", "/api/momentum/content/generate"),
+        ("POST", "/api/momentum/content/preview"),
         ("PUT", "/api/momentum/cart-save/config"),
+        ("PUT", "/api/momentum/content/settings"),
+        ("PUT", "/api/momentum/content/versions/{stage}/{variant}"),
     ]
 
 

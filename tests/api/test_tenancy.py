@@ -36,10 +36,14 @@ STOREFRONT_PREFIXES = (
     "/u/",
 )  # fmt: skip  (the shopper's links too)
 PATHS = create_api().openapi()["paths"]
+# Path parameters that name a slot, not a row (the content page's stage and A/B variant).
+SLOT_PARAMS = {"{stage}", "{variant}"}
 ID_ENDPOINTS = sorted(
     (method.upper(), path)
     for path, item in PATHS.items()
-    if "{" in path and not path.startswith(STOREFRONT_PREFIXES)
+    if "{" in path
+    and not path.startswith(STOREFRONT_PREFIXES)
+    and any(part.startswith("{") and part not in SLOT_PARAMS for part in path.split("/"))
     for method in item
     if method in HTTP_METHODS
 )

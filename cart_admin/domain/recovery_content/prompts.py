@@ -65,7 +65,9 @@ def system_prompt(ctx: ContentContext) -> str:
 
 
 def user_prompt(ctx: ContentContext, triggers: list[SelectedTrigger]) -> str:
-    brief = STAGE_BRIEFS[ctx.stage].format(step=ctx.step + 1, length=ctx.sequence_length)
+    brief = ctx.brief or STAGE_BRIEFS[ctx.stage].format(
+        step=ctx.step + 1, length=ctx.sequence_length
+    )
     items = "\n".join(_item_line(ctx, i) for i in ctx.items) or "- (no items)"
     if ctx.first_name:
         customer = (

@@ -12,13 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from cart_admin.domain.recovery_content.pinned import validate_fields
 from cart_admin.domain.save_flow.content import PinnedText
 from cart_admin.models import CartAbandonmentReason as R
+from cart_admin.models import CartIntervention, ContentSettings, ContentVersion
 from cart_admin.models import CartSaveStage as S
-from cart_admin.models import ContentSettings, ContentVersion
 
 ANY = "ANY"
 VARIANTS = ("A", "B")
@@ -164,3 +165,34 @@ def list_versions(session: Session, company_id: str) -> list[ContentVersion]:
             )
         ).all()
     )
+
+
+def variant_stats(session: Session, company_id: str, stage: S) -> list[dict]:
+    """Sent, opened, clicked and converted messages of each variant (one grouped query)."""
+    rows = session.execute(
+        select(  # type: ignore[call-overload]
+            col(CartIntervention.content_variant),
+            func.count(),
+            func.count(col(CartIntervention.opened_at)),
+            func.count(col(CartIntervention.clicked_at)),
+            func.count(col(CartIntervention.converted_at)),
+        )
+        .where(
+            col(CartIntervention.company_id) == company_id,
+            col(CartIntervention.stage) == stage,
+            col(CartIntervention.content_variant).is_not(None),
+            col(CartIntervention.sent_at).is_not(None),
+        )
+        .group_by(col(CartIntervention.content_variant))
+        .order_by(col(CartIntervention.content_variant))
+    ).all()
+    found = {v: (n, o, c, k) for v, n, o, c, k in rows}
+    out = []
+    for variant in VARIANTS:
+        sent, opened, clicked, converted = found.get(variant, (0, 0, 0, 0))
+        out.append({
+            "variant": variant, "sent": sent, "opened": opened, "clicked": clicked,
+            "converted": converted,
+            "conversionRate": round(100 * converted / sent, 1) if sent else None,
+        })  # fmt: skip
+    return out

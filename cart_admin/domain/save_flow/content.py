@@ -69,6 +69,7 @@ class ContentContext:
     intervention_id: str | None = None
     variant: str | None = None  # A/B
     pinned: PinnedText | None = None  # the marketer's approved version for this slot
+    brief: str = ""  # the writer's brief when it is not the stage's (spec §8 content types)
 
     @property
     def items_subtotal(self) -> Decimal:

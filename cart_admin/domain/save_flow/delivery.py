@@ -354,7 +354,7 @@ def _prepare(
             return defer(capped, "frequency cap")
 
     lines = flow_lines(session, cart)
-    facts = _facts(lines, cart, company, config)
+    facts = offer_facts(lines, cart, company, config)
     plan = offers.plan_stage(
         config, row.stage, attempt.diagnosis_reason, facts, attempt.current_offer
     )
@@ -499,7 +499,7 @@ def flow_lines(session: Session, cart: Cart) -> list[tuple[CartItem, Product]]:
     )
 
 
-def _facts(
+def offer_facts(
     lines: list[tuple[CartItem, Product]], cart: Cart, company: Company, config: SaveFlowConfig
 ) -> offers.CartFacts:
     return offers.CartFacts(
