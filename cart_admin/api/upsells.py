@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlmodel import Session
 
 from cart_admin.api.deps import NowDep, SessionDep
 from cart_admin.api.engagement import Token, store_and_cart
@@ -16,6 +18,7 @@ from cart_admin.api.public import cart_out
 from cart_admin.domain import catalog, upsell
 from cart_admin.domain import storefront as shop
 from cart_admin.models import Cart, CartUpsellOffer, CartUpsellType
+from cart_admin.settings import get_settings
 
 router = APIRouter(prefix="/api/momentum/cart-upsell", tags=["storefront"])
 
@@ -63,6 +66,7 @@ def offer_out(offer: CartUpsellOffer) -> dict:
 def recommendations(
     token: Token,
     session: SessionDep,
+    now: NowDep,
     max_recommendations: Annotated[int, Query(alias="maxRecommendations", ge=1, le=10)] = 3,
     exclude_types: Annotated[str, Query(alias="excludeTypes", max_length=300)] = "",
 ) -> list[dict]:
@@ -80,6 +84,7 @@ def recommendations(
         upsell_settings=store.theme.upsells,
         max_recommendations=max_recommendations,
         exclude_types=excluded,
+        ranker=_ranker(session, cart, now),
         product_ids=[
             p.id
             for p in catalog.catalog_products(
@@ -88,6 +93,25 @@ def recommendations(
         ],
     )
     return [plain(r) for r in found]
+
+
+def _ranker(session: Session, cart: Cart, now: datetime) -> upsell.ComplementRanker | None:
+    """Claude's ranking when a key is configured (the ranker itself checks the company's
+    switch and budget, only when there are candidates to rank); the rule ranking otherwise."""
+    app_settings = get_settings()
+    completer = upsell.ranking_completer(app_settings)
+    if completer is None:
+        return None
+    return upsell.AIComplementRanker(
+        session,
+        company_id=cart.company_id,
+        completer=completer,
+        fallback=upsell.CoPurchaseRanker(
+            session, company_id=cart.company_id, exclude_cart_id=cart.id
+        ),
+        wait_seconds=app_settings.ai_upsell_wait_seconds,
+        now=now,
+    )
 
 
 @router.post("/{token}/presented", status_code=status.HTTP_201_CREATED)

@@ -4,15 +4,18 @@
 a few recommendations, best priority first:
 
 1. FREE_SHIPPING_ADD   - the cart is under the free-shipping threshold: products covering the gap
-2. COMPLEMENTARY       - in-stock products bought together with the cart's (pluggable ranker)
+2. COMPLEMENTARY       - in-stock products bought together with the cart's (pluggable ranker;
+                         `AIComplementRanker` asks Claude, cached per cart contents)
 3. BUNDLE_UPGRADE      - active bundles the cart has started, saving more than $5
 4. SUBSCRIPTION        - the cart holds a product tagged "subscribable": subscribe & save 15%
 5. SHIPPING_PROTECTION - the grand total is over $50: protect the order for $4.99
 
 Offers (`CartUpsellOffer`) are priced from the server's rows only; the storefront names a type
-and a product or bundle, never a price. Nothing here commits: the caller owns the transaction.
+and a product or bundle, never a price. Nothing here commits: the caller owns the transaction
+(except the AI ranker's cache and usage rows, written in their own sessions in the background).
 """
 
+from cart_admin.domain.upsell.ai_ranking import AIComplementRanker, ranking_completer
 from cart_admin.domain.upsell.model import (
     BUNDLES_SHOWN,
     CANDIDATE_POOL,
@@ -67,6 +70,7 @@ __all__ = [
     "SUBSCRIPTION_DISCOUNT_PERCENT",
     "SUBSCRIPTION_MESSAGE",
     "SUBSCRIPTION_TAG",
+    "AIComplementRanker",
     "BundleItemNeeded",
     "CoPurchaseRanker",
     "ComplementRanker",
@@ -81,6 +85,7 @@ __all__ = [
     "has_shipping_protection",
     "is_subscribable",
     "products_to_add",
+    "ranking_completer",
     "recommend_upsells",
     "record_accepted",
     "record_declined",
