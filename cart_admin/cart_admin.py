@@ -16,6 +16,7 @@ from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
     api_keys,
     attempts,
     catalog,
+    content,
     landing_pages,
     login,
     overview,

@@ -24,8 +24,9 @@ PAGES = {
     "api-keys": "/settings/api-keys",
     "save-flow": "/recovery/flow",
     "attempts": "/recovery/attempts",
+    "content": "/recovery/content",
 }
-FULL_PAGE = {"save-flow"}  # long pages: the whole of it
+FULL_PAGE = {"save-flow", "content"}  # long pages: the whole of it
 
 
 def main(base_url: str) -> None:

@@ -1,0 +1,505 @@
+"""Recovery content: what each stage says, written by the templates and by Claude side by
+side on a real cart, pinned A/B versions with placeholders, brand voice and the AI budget."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from cart_admin.domain.recovery_content.pinned import PLACEHOLDERS
+from cart_admin.models.enums import BrandVoice
+from cart_admin.ui.components import card
+from cart_admin.ui.nav import admin_page
+from cart_admin.ui.pages.content_state import REASON_OPTIONS, STAGE_OPTIONS, ContentState
+
+CONTENT = "/recovery/content"
+S = ContentState
+FIELD_LABELS = {"subject": "Subject", "preheader": "Preheader", "headline": "Headline",
+                "body": "Body", "cta": "Button", "sms": "SMS text"}  # fmt: skip
+
+
+def _select(options, value, on_change, test_id: str, width: str = "220px") -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(width=width, id=test_id),
+        rx.select.content(*[rx.select.item(text, value=key) for key, text in options]),
+        value=value,
+        on_change=on_change,
+        size="2",
+    )
+
+
+def _error(errors, key: str) -> rx.Component:
+    return rx.cond(errors.contains(key),
+                   rx.text(errors[key], size="1", color_scheme="red", role="alert"))  # fmt: skip
+
+
+def settings_card() -> rx.Component:
+    voices = [(str(v), str(v).capitalize()) for v in BrandVoice]
+    return card(
+        rx.text("Voice and AI", size="4", weight="bold"),
+        rx.vstack(
+            rx.text("Brand voice", size="2", weight="medium"),
+            _select(
+                voices,
+                S.brand_voice,
+                lambda v: S.set_setting("brand_voice", v),
+                "content-brand-voice",
+                "100%",
+            ),
+            rx.hstack(
+                rx.text("Claude writes messages", size="2", weight="medium", flex="1"),
+                rx.switch(
+                    checked=S.ai_enabled,
+                    on_change=lambda c: S.set_setting("ai_enabled", c),
+                    disabled=~S.can_write,
+                    id="content-ai-enabled",
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                ~S.ai_configured,
+                rx.text(
+                    "No ANTHROPIC_API_KEY is set: templates write every message.",
+                    size="1",
+                    color_scheme="amber",
+                ),
+            ),
+            rx.text("Monthly token budget", size="2", weight="medium"),
+            rx.input(
+                value=S.budget,
+                on_change=lambda v: S.set_setting("budget", v),
+                type="number",
+                read_only=~S.can_write,
+                id="content-budget",
+            ),
+            _error(S.settings_errors, "monthlyTokenBudget"),
+            rx.text("SMS length (segments, with link and opt-out)", size="2", weight="medium"),
+            rx.input(
+                value=S.sms_segments,
+                on_change=lambda v: S.set_setting("sms_segments", v),
+                type="number",
+                read_only=~S.can_write,
+                id="content-sms-segments",
+            ),
+            _error(S.settings_errors, "smsMaxSegments"),
+            rx.cond(
+                S.can_write,
+                rx.button("Save settings", on_click=S.save_settings, id="content-save-settings"),
+            ),
+            rx.cond(
+                S.settings_notice != "",
+                rx.text(S.settings_notice, size="1", id="content-settings-notice"),
+            ),
+            spacing="2",
+            width="100%",
+            margin_top="8px",
+        ),
+        width="100%",
+    )
+
+
+def usage_card() -> rx.Component:
+    return card(
+        rx.hstack(
+            rx.text("AI usage", size="4", weight="bold"),
+            rx.spacer(),
+            rx.badge(S.usage["month"], variant="soft"),
+            width="100%",
+        ),
+        rx.text(
+            S.usage["tokens"] + " of " + S.usage["budget"] + " tokens",
+            size="2",
+            margin_top="8px",
+            id="content-usage-tokens",
+        ),
+        rx.progress(
+            value=S.usage_percent,
+            max=100,
+            margin_y="6px",
+            color_scheme=rx.cond(S.usage_percent >= 90, "red", "indigo"),
+        ),
+        rx.text(
+            S.usage["cost"]
+            + " · "
+            + S.usage["requests"]
+            + " requests ("
+            + S.usage["failed"]
+            + " not used)",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.foreach(
+            S.usage_rows,
+            lambda r: rx.hstack(
+                rx.text(r["purpose"], size="1", flex="1"),
+                rx.text(r["tokens"], size="1"),
+                rx.text(r["cost"], size="1", color_scheme="gray"),
+                width="100%",
+            ),
+        ),
+        width="100%",
+    )
+
+
+def message_view(shown, test_id: str) -> rx.Component:
+    """A message as the shopper sees it: the e-mail, the SMS, and the checks' verdict."""
+    return rx.vstack(
+        rx.box(
+            rx.text(shown["subject"], size="2", weight="bold"),
+            rx.text(shown["preheader"], size="1", color_scheme="gray"),
+            rx.divider(margin_y="8px"),
+            rx.text(shown["headline"], size="4", weight="bold"),
+            rx.text(shown["body"], size="2", white_space="pre-wrap", margin_y="6px"),
+            rx.box(
+                shown["cta"],
+                background="var(--accent-9)",
+                color="white",
+                padding="6px 14px",
+                border_radius="8px",
+                display="inline-block",
+                font_size="13px",
+            ),
+            border="1px solid var(--gray-4)",
+            border_radius="10px",
+            padding="14px",
+            width="100%",
+            background="var(--gray-1)",
+        ),
+        rx.box(
+            rx.text(shown["sms_text"], size="2"),
+            background="var(--green-3)",
+            border_radius="14px 14px 14px 4px",
+            padding="10px 12px",
+            max_width="90%",
+        ),
+        rx.hstack(
+            rx.badge(shown["segments"] + " SMS segment(s)", variant="soft"),
+            rx.badge("Triggers: " + shown["triggers"], variant="soft", color_scheme="violet"),
+            wrap="wrap",
+        ),
+        rx.cond(
+            shown["failures"] != "",
+            rx.callout(
+                shown["failures"], icon="triangle-alert", color_scheme="red", size="1", width="100%"
+            ),
+            rx.callout(
+                "Passes every check: offer, code, prices, names, claims, SMS length.",
+                icon="circle-check",
+                color_scheme="green",
+                size="1",
+                width="100%",
+            ),
+        ),
+        rx.cond(shown["tokens"] != "", rx.text(shown["tokens"], size="1", color_scheme="gray")),
+        rx.cond(shown["notes"] != "", rx.text(shown["notes"], size="1", color_scheme="gray")),
+        spacing="2",
+        width="100%",
+        id=test_id,
+    )
+
+
+def pin_buttons(source: str) -> rx.Component:
+    return rx.cond(S.can_write, rx.hstack(
+        rx.button("Pin as A", size="1", variant="soft", on_click=S.pin(source, "A"),
+                  id=f"pin-{source}-a"),
+        rx.button("Pin as B", size="1", variant="soft", on_click=S.pin(source, "B"),
+                  id=f"pin-{source}-b"), spacing="2"))  # fmt: skip
+
+
+def side_by_side() -> rx.Component:
+    template = card(
+        rx.hstack(
+            rx.text("Template", size="3", weight="bold"),
+            rx.spacer(),
+            pin_buttons("template"),
+            width="100%",
+        ),
+        rx.text(
+            "Always available; written from the cart's facts.",
+            size="1",
+            color_scheme="gray",
+            margin_bottom="8px",
+        ),
+        message_view(S.template, "preview-template"),
+        width="100%",
+    )
+    claude = card(
+        rx.hstack(
+            rx.text("Claude", size="3", weight="bold"),
+            rx.spacer(),
+            rx.cond(S.ai.contains("subject"), pin_buttons("ai")),
+            width="100%",
+        ),
+        rx.text(
+            "Writes each message for its cart; checked before it is sent.",
+            size="1",
+            color_scheme="gray",
+            margin_bottom="8px",
+        ),
+        rx.cond(
+            S.ai.contains("subject"),
+            message_view(S.ai, "preview-ai"),
+            rx.vstack(
+                rx.foreach(S.ai_notes, lambda n: rx.text(n, size="2", color_scheme="amber")),
+                rx.button(
+                    rx.icon("sparkles", size=14),
+                    "Write with Claude",
+                    on_click=S.generate_ai,
+                    loading=S.generating,
+                    disabled=~S.can_write,
+                    id="content-generate-ai",
+                ),
+                rx.text("Spends tokens from this month's budget.", size="1", color_scheme="gray"),
+                spacing="2",
+                align="start",
+            ),
+        ),
+        rx.cond(
+            S.ai.contains("subject"),
+            rx.button(
+                "Regenerate",
+                size="1",
+                variant="ghost",
+                on_click=S.generate_ai,
+                loading=S.generating,
+                margin_top="8px",
+                id="content-regenerate",
+            ),
+        ),
+        width="100%",
+    )
+    return rx.grid(template, claude, columns="repeat(auto-fit, minmax(340px, 1fr))",
+                   gap="16px", width="100%")  # fmt: skip
+
+
+def version_editor(variant: str) -> rx.Component:
+    low = variant.lower()
+    values, errors = getattr(S, f"edit_{low}"), getattr(S, f"errors_{low}")
+    pinned, rendered = getattr(S, f"pinned_{low}"), getattr(S, f"rendered_{low}")
+    fields = []
+    for name, label in FIELD_LABELS.items():
+        common = {"value": values[name], "read_only": ~S.can_write, "width": "100%",
+                  "on_change": lambda v, name=name: S.edit(variant, name, v),
+                  "id": f"version-{low}-{name}"}  # fmt: skip
+        control = rx.text_area(rows="4", **common) if name == "body" else rx.input(**common)
+        fields.append(rx.vstack(rx.text(label, size="1", weight="medium"), control,
+                                _error(errors, name), spacing="1", width="100%"))  # fmt: skip
+    opened = getattr(S, f"open_{low}")
+    return card(
+        rx.flex(
+            rx.text(f"Version {variant}", size="3", weight="bold"),
+            rx.cond(
+                pinned,
+                rx.badge("Pinned", color_scheme="green"),
+                rx.badge("Not pinned: Claude or the template writes", variant="soft"),
+            ),
+            rx.spacer(),
+            rx.cond(
+                S.can_write & opened,
+                rx.hstack(
+                    rx.button(
+                        "Save", size="1", on_click=S.save_version(variant), id=f"version-{low}-save"
+                    ),
+                    rx.cond(
+                        pinned,
+                        rx.button(
+                            "Unpin",
+                            size="1",
+                            variant="soft",
+                            color_scheme="red",
+                            on_click=S.unpin(variant),
+                            id=f"version-{low}-unpin",
+                        ),
+                    ),
+                    spacing="2",
+                ),
+            ),
+            wrap="wrap",
+            gap="8px",
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            opened,
+            rx.vstack(*fields, spacing="2", width="100%", margin_top="8px"),
+            rx.vstack(
+                rx.text(
+                    "Pin the template's or Claude's message above, or write your own; "
+                    "placeholders keep it true for every cart.",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    S.can_write,
+                    rx.button(
+                        f"Write version {variant}",
+                        size="1",
+                        variant="soft",
+                        on_click=S.open_editor(variant),
+                        id=f"version-{low}-write",
+                    ),
+                ),
+                spacing="2",
+                margin_top="8px",
+            ),
+        ),
+        rx.cond(
+            rendered.contains("subject"),
+            rx.box(
+                rx.text(
+                    "Filled for the previewed cart", size="1", weight="medium", margin_top="10px"
+                ),
+                message_view(rendered, f"version-{low}-rendered"),
+                width="100%",
+            ),
+        ),
+        width="100%",
+        id=f"version-{low}",
+    )
+
+
+def experiment_card() -> rx.Component:
+    def row(s):
+        return rx.table.row(*[rx.table.cell(s[k]) for k in
+                              ("variant", "sent", "opened", "clicked", "converted",
+                               "conversionRate")])  # fmt: skip
+
+    return card(
+        rx.text("A/B experiment", size="3", weight="bold"),
+        rx.text(
+            "While version B is pinned, this share of attempts gets B at this stage "
+            "(the same attempt always gets the same one); the rest get A.",
+            size="1",
+            color_scheme="gray",
+        ),
+        rx.hstack(
+            rx.input(
+                value=S.split,
+                on_change=lambda v: S.set_setting("split", v),
+                type="number",
+                width="90px",
+                read_only=~S.can_write,
+                id="content-split",
+            ),
+            rx.text("% get version B", size="2"),
+            rx.cond(S.can_write, rx.button("Save", size="1", on_click=S.save_settings)),
+            align="center",
+            margin_y="8px",
+        ),
+        rx.foreach(
+            S.settings_errors,
+            lambda kv: rx.cond(
+                kv[0].contains("experiments"), rx.text(kv[1], size="1", color_scheme="red")
+            ),
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Variant", "Sent", "Opened", "Clicked", "Converted", "Rate %")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(S.stats, row)),
+            size="1",
+            width="100%",
+        ),
+        width="100%",
+        id="content-experiment",
+    )
+
+
+def slot_bar() -> rx.Component:
+    return rx.flex(
+        _select(STAGE_OPTIONS, S.stage, lambda v: S.choose("stage", v), "content-stage"),
+        rx.cond(
+            S.is_branching,
+            _select(
+                REASON_OPTIONS, S.reason, lambda v: S.choose("reason", v), "content-reason", "200px"
+            ),
+        ),
+        rx.select.root(
+            rx.select.trigger(placeholder="Latest cart", width="300px", id="content-cart"),
+            rx.select.content(
+                rx.foreach(S.carts, lambda c: rx.select.item(c["label"], value=c["id"]))
+            ),
+            value=S.cart_id,
+            on_change=lambda v: S.choose("cart", v),
+            size="2",
+        ),
+        spacing="3",
+        wrap="wrap",
+        align="center",
+    )
+
+
+def facts_card() -> rx.Component:
+    return card(
+        rx.text("The facts a message may state", size="3", weight="bold"),
+        rx.text(S.cart_label, size="2", margin_top="6px", id="content-cart-label"),
+        rx.text("Offer: " + S.offer, size="2", id="content-offer"),
+        rx.text(
+            "Triggers that are true for this cart:", size="2", weight="medium", margin_top="6px"
+        ),
+        rx.foreach(
+            S.triggers,
+            lambda t: rx.hstack(
+                rx.badge(t["trigger"], color_scheme="violet", variant="soft"),
+                rx.text(t["evidence"], size="1", color_scheme="gray"),
+                align="center",
+            ),
+        ),
+        rx.text(
+            "Placeholders for pinned versions: " + ", ".join("{" + k + "}" for k in PLACEHOLDERS),
+            size="1",
+            color_scheme="gray",
+            margin_top="8px",
+        ),
+        width="100%",
+    )
+
+
+@admin_page(route=CONTENT, title="Content", icon="pen-line", order=32, section="Recovery",
+            on_load=[ContentState.load])  # fmt: skip
+def content_page() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text(
+                "What each stage says. Every message, whoever wrote it, is checked "
+                "against the cart before it is sent: the real offer and code, the cart's "
+                "prices and products, true claims only.",
+                size="2",
+                color_scheme="gray",
+                flex="1",
+            ),
+            width="100%",
+        ),
+        rx.cond(
+            S.notice != "", rx.callout(S.notice, icon="info", width="100%", id="content-notice")
+        ),
+        rx.grid(
+            rx.vstack(
+                slot_bar(),
+                facts_card(),
+                side_by_side(),
+                rx.grid(
+                    version_editor("A"),
+                    version_editor("B"),
+                    columns="repeat(auto-fit, minmax(340px, 1fr))",
+                    gap="16px",
+                    width="100%",
+                ),
+                experiment_card(),
+                spacing="4",
+                width="100%",
+            ),
+            rx.vstack(settings_card(), usage_card(), spacing="4", width="100%"),
+            columns="minmax(0, 2.4fr) minmax(260px, 1fr)",
+            gap="24px",
+            width="100%",
+            align_items="start",
+        ),
+        spacing="4",
+        width="100%",
+    )
