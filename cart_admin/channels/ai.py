@@ -133,12 +133,12 @@ class AICompleter:
         fmt: dict[str, Any] = {"type": "json_schema", "schema": _schema_of(output)}
         try:
             client = self._client if timeout is None else self._client.with_options(timeout=timeout)
-            reply = client.messages.create(
+            reply = client.messages.create(  # type: ignore[call-overload]
                 model=self.model,
                 max_tokens=self.max_tokens,
                 system=system,
                 messages=params,
-                output_config={"format": fmt},  # type: ignore[typeddict-item]
+                output_config={"format": fmt},
             )
         except anthropic.APIStatusError as exc:
             raise AIUnavailable(f"Claude API error (HTTP {exc.status_code})") from exc
