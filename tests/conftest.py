@@ -32,6 +32,21 @@ if _TOOLS_BIN.is_dir() and str(_TOOLS_BIN) not in os.environ["PATH"]:
     os.environ["PATH"] = f"{_TOOLS_BIN}{os.pathsep}{os.environ['PATH']}"
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
+# Never the real services: a developer's .env or shell may hold live credentials, and an
+# environment variable (even empty) wins over .env. Tests that need a channel point it at a
+# local fake with monkeypatch.
+for _name in (
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "SMTP_HOST",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_BASE_URL",
+):
+    os.environ[_name] = ""
+
 
 def alembic_config(url: str) -> Config:
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
