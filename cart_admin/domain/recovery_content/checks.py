@@ -24,8 +24,92 @@ MAX_LENGTH = {"subject": 100, "preheader": 160, "headline": 100, "body": 1200, "
 
 MONEY = re.compile(r"(?<![\w.])([$€£])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)")
 MONEY_SUFFIX = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s?(USD|EUR|GBP|CAD|AUD)\b"
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s?(?:USD|EUR|GBP|CAD|AUD|dollars?|bucks|"
+    r"euros?|pounds?)\b",
+    re.IGNORECASE,
 )
+UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_NUMBER = (rf"(?:(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS[1:10])}))?"
+                rf"|{'|'.join(UNITS)}|(?:a|one) hundred)")  # fmt: skip
+WORD_PERCENT = re.compile(rf"\b({_WORD_NUMBER})\s+per ?cent\b", re.IGNORECASE)
+WORD_MONEY = re.compile(rf"\b{_WORD_NUMBER}\s+(?:dollars?|bucks|euros?|pounds?)\b", re.I)
+FRACTION_OFF = re.compile(
+    r"\b(half|a third|one third|a quarter|one quarter|two thirds)\s+(?:off|(?:the )?price)\b"
+    r"|\b(?:bogo|buy one,? get one)\b",
+    re.IGNORECASE,
+)
+FRACTIONS = {"half": Decimal(50), "a quarter": Decimal(25), "one quarter": Decimal(25)}
+CODE_WORD = re.compile(
+    r"\b(?:code|coupon|promo(?:tion)?(?: code)?|voucher)\s*(?:is\s*)?[:\-]?\s*[\"'“]?"
+    r"([A-Za-z0-9][A-Za-z0-9-]{2,})",
+    re.IGNORECASE,
+)
+NOT_A_CODE = frozenset(
+    [
+        "below",
+        "above",
+        "at",
+        "in",
+        "is",
+        "expires",
+        "expire",
+        "for",
+        "to",
+        "and",
+        "when",
+        "will",
+        "works",
+        "here",
+        "this",
+        "that",
+        "it",
+        "its",
+        "the",
+        "your",
+        "you",
+        "our",
+        "on",
+        "of",
+        "with",
+        "before",
+        "by",
+        "until",
+        "today",
+        "now",
+        "only",
+        "just",
+        "once",
+        "applies",
+        "applied",
+        "automatically",
+        "gives",
+        "takes",
+        "saves",
+    ]
+)
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
 CODE_LIKE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:-[A-Z0-9]+)*\b")
 LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
@@ -36,10 +120,12 @@ GREETING = re.compile(r"^\s*(?:Hi|Hello|Hey|Dear)\s+([A-Z][\w'-]+)")
 SCARCITY = re.compile(
     r"\bonly \d+ (?:left|remaining)|\b(?:low|limited) stock|\bselling (?:out|fast)"
     r"|\balmost (?:gone|sold out)|\brunning (?:out|low)|\blast (?:one|few|units?)\b"
-    r"|\bfew left|\bwon'?t last|\bwhile (?:stocks|supplies) last",
+    r"|\bfew left|\bwon'?t last|\bwhile (?:stocks|supplies) last|\b\d+ (?:left|remaining)\b"
+    r"|\bleft in stock|\bgoing fast|\bhigh demand",
     re.IGNORECASE,
 )
-ONLY_N_LEFT = re.compile(r"\bonly (\d+) (?:left|remaining)", re.IGNORECASE)
+ONLY_N_LEFT = re.compile(r"\b(\d+) (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining|in "
+                         r"stock)\b", re.IGNORECASE)  # fmt: skip
 URGENCY = re.compile(
     r"\bexpir\w*|\bends? (?:today|tonight|soon|in|at|on)\b|\blimited[- ]time|\btoday only"
     r"|\b\d+ (?:hours?|minutes?|days?) left|\blast chance|\bhurry|\bcountdown|\bbefore it'?s gone"
@@ -66,7 +152,13 @@ SUPERLATIVE = re.compile(
 )
 OFFER_WORDS = re.compile(r"\bdiscount|\bcoupon|\bpromo(?:tion(?:al)?)? code|\b% off\b|\boff your\b",
                          re.IGNORECASE)  # fmt: skip
-FREE_SHIPPING = re.compile(r"\bfree (?:shipping|delivery)|\bships? free\b", re.IGNORECASE)
+FREE_SHIPPING = re.compile(
+    r"\bfree (?:shipping|delivery)|\bships? (?:for )?free\b"
+    r"|\b(?:shipping|delivery)(?: is| costs?| fees?)? (?:on us|free|covered|waived|included)"
+    r"|\bno (?:shipping|delivery) (?:costs?|charges?|fees?)|\bzero (?:shipping|delivery)"
+    r"|\bwe(?:'ll| will)? (?:cover|pay(?: for)?) (?:the |your )?(?:shipping|delivery)",
+    re.IGNORECASE,
+)
 GIFT = re.compile(r"\bfree gift|\bgift with (?:your )?purchase|\bbonus gift|\bfree sample",
                   re.IGNORECASE)  # fmt: skip
 # Promises only a branch suggestion the merchant switched on may make.
@@ -193,7 +285,20 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
             real = f"the offer is {ctx.offer.label}" if ctx.offer else "there is no offer"
             fail(name, "offer", f"states {m.group(0)}, but {real}")
 
-    # Codes: only the real one.
+    # Percentages in words and fractions off: only the real offer's.
+    for m in WORD_PERCENT.finditer(text):
+        if offer_percent is None or _word_number(m.group(1)) != offer_percent:
+            real = f"the offer is {ctx.offer.label}" if ctx.offer else "there is no offer"
+            fail(name, "offer", f"states {m.group(0)!r}, but {real}")
+    for m in FRACTION_OFF.finditer(text):
+        fraction = FRACTIONS.get((m.group(1) or "").lower())
+        if offer_percent is None or fraction is None or fraction != offer_percent:
+            real = f"the offer is {ctx.offer.label}" if ctx.offer else "there is no offer"
+            fail(name, "offer", f"states {m.group(0)!r}, but {real}")
+    if m := WORD_MONEY.search(text):
+        fail(name, "price", f"states {m.group(0)!r}; amounts must be the cart's, in figures")
+
+    # Codes: only the real one, however it is written.
     own = " ".join([ctx.company_name, *(i.name for i in ctx.items)])
     for m in CODE_LIKE.finditer(text):
         token = m.group(0)
@@ -201,6 +306,16 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
             continue
         real = f"the code is {ctx.code}" if ctx.code else "there is no code"
         fail(name, "code", f"states the code {token}, but {real}")
+    for m in CODE_WORD.finditer(text):
+        token = m.group(1).rstrip("-")
+        if token.lower() in NOT_A_CODE or (ctx.code and token.upper() == ctx.code.upper()):
+            continue
+        real = f"the code is {ctx.code}" if ctx.code else "there is no code"
+        fail(name, "code", f"states the code {token}, but {real}")
+
+    # Every other figure must be one of the facts (stock, reviews, quantities, dates...).
+    for figure in _unknown_numbers(ctx, text):
+        fail(name, "number", f"states {figure}, which is none of this cart's facts")
 
     if ctx.offer is None and OFFER_WORDS.search(text):
         fail(name, "offer", "talks of a discount, but this message has no offer")
@@ -250,6 +365,68 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
         key = other.lower()
         if len(key) >= 4 and key not in in_cart and re.search(rf"\b{re.escape(key)}\b", lowered):
             fail(name, "product", f"names {other!r}, which is not in this cart")
+
+
+def _word_number(text: str) -> Decimal | None:
+    words = text.lower().replace("-", " ").split()
+    if words[-1] == "hundred":
+        return Decimal(100)
+    total = 0
+    for word in words:
+        if word in TENS:
+            total += 20 + 10 * TENS.index(word)
+        elif word in UNITS:
+            total += UNITS.index(word)
+        else:
+            return None
+    return Decimal(total)
+
+
+def _plain(value: Decimal | int | str) -> str:
+    """One spelling per number: 1204, 4.8 (from "1,204", "4.80")."""
+    number = Decimal(str(value).replace(",", ""))
+    return f"{number.normalize():f}"
+
+
+def allowed_numbers(ctx: ContentContext) -> set[str]:
+    """The figures a message may state besides prices and the offer's percentage."""
+    found: set[str] = set()
+    texts = [ctx.company_name, *(i.name for i in ctx.items), *ctx.suggestions,
+             *ctx.trust_signals, ctx.code or ""]  # fmt: skip
+    if ctx.code_expires_at is not None:
+        local = ctx.code_expires_at.astimezone(ctx.timezone)
+        texts.append(f"{local:%Y %m %d %-d %H %-I %M}")
+    for text in texts:
+        found.update(_plain(n) for n in NUMBER.findall(text) if n.strip(",."))
+    numbers: list[Decimal | int] = [len(ctx.items), max(0, len(ctx.items) - 1), ctx.order_count]
+    for item in ctx.items:
+        numbers += [item.quantity, item.review_count]
+        if item.stock is not None:
+            numbers.append(item.stock)
+        if item.rating is not None:
+            numbers.append(item.rating)
+    numbers.append(sum(i.review_count for i in ctx.items))
+    numbers.append(sum(i.quantity for i in ctx.items))
+    if ctx.offer is not None and ctx.offer.percent is not None:
+        numbers.append(ctx.offer.percent)
+    found.update(_plain(n) for n in numbers)
+    return found
+
+
+def _unknown_numbers(ctx: ContentContext, text: str) -> list[str]:
+    """Figures outside money, percentages and the code that no fact of the cart accounts for."""
+    rest = text
+    for pattern in (MONEY, MONEY_SUFFIX, PERCENT):
+        rest = pattern.sub(" ", rest)
+    if ctx.code:
+        rest = re.sub(re.escape(ctx.code), " ", rest, flags=re.IGNORECASE)
+    allowed = allowed_numbers(ctx)
+    unknown = []
+    for figure in NUMBER.findall(rest):
+        figure = figure.rstrip(",.")
+        if figure and _plain(figure) not in allowed and figure not in unknown:
+            unknown.append(figure)
+    return unknown
 
 
 def _free_shipping_true(ctx: ContentContext) -> bool:

@@ -166,6 +166,7 @@ class TemplateWriter:
     def write(self, ctx: ContentContext) -> InterventionContent:
         hello = f"Hi {ctx.first_name}," if ctx.first_name else "Hi there,"
         what = _items_phrase(ctx.items)
+        be = "is" if len(ctx.items) <= 1 else "are"  # "Kenya AA and 2 more are..."
         total = money(ctx.grand_total, ctx.currency)
         offer = _offer_line(ctx)
         company = ctx.company_name
@@ -173,11 +174,11 @@ class TemplateWriter:
         if stage is S.BROWSE_REMINDER:
             return InterventionContent(
                 subject="Still shopping?",
-                preheader=f"{what} is still in your cart.",
+                preheader=f"{what} {be} still in your cart.",
                 headline="Still shopping?",
-                body=f"{hello} {what} is waiting in your cart whenever you are ready.",
+                body=f"{hello} {what} {be} waiting in your cart whenever you are ready.",
                 cta="Back to my cart",
-                sms=f"{company}: still shopping? {what} is waiting in your cart.",
+                sms=f"{company}: still shopping? {what} {be} waiting in your cart.",
             )
         if stage is S.PATTERN_INTERRUPT:
             return InterventionContent(
@@ -215,25 +216,25 @@ class TemplateWriter:
                 subject=f"Our best offer: {ctx.offer.label}" if ctx.offer else "Your cart",
                 preheader=offer or f"Your cart: {total}.",
                 headline="Our best offer, just for you",
-                body=_join(hello, f"{what} is still in your cart.", offer),
+                body=_join(hello, f"{what} {be} still in your cart.", offer),
                 cta="Claim my offer" if ctx.offer else "Complete my order",
                 sms=_join(f"{company}: our best offer on your cart.", offer),
             )
         if stage is S.LOSS_VISUALIZATION:
-            held = f"{what} ({total}) is still in your cart, but we can't hold it forever."
+            held = f"{what} ({total}) {be} still in your cart, but we can't hold it forever."
             return InterventionContent(
                 subject=f"Don't miss out on {what}",
                 preheader="Your cart won't be saved forever.",
                 headline="Here's what you'd miss",
                 body=_join(hello, held, offer),
                 cta="Keep my cart",
-                sms=_join(f"{company}: {what} is still in your cart.", offer),
+                sms=_join(f"{company}: {what} {be} still in your cart.", offer),
             )
         last = ctx.step >= ctx.sequence_length - 1
         note = (
             "This is our last note about your cart."
             if last
-            else (f"{what} is still in your cart at {company}.")
+            else (f"{what} {be} still in your cart at {company}.")
         )
         return InterventionContent(
             subject="Last call for your cart" if last else f"Still thinking about {what}?",
@@ -241,12 +242,17 @@ class TemplateWriter:
             headline="Last call" if last else "Come back any time",
             body=_join(hello, note, offer),
             cta="See my cart",
-            sms=_join(f"{company}: {what} is still in your cart.", offer),
+            sms=_join(f"{company}: {what} {be} still in your cart.", offer),
         )
 
 
 def _join(*parts: str) -> str:
-    return " ".join(p for p in parts if p)
+    """Sentences in a row; after a greeting ("Hi Ada,") the next one goes on in lower case."""
+    kept = [p for p in parts if p]
+    for i in range(1, len(kept)):
+        if kept[i - 1].endswith(",") and kept[i][:1].isupper() and kept[i][1:2].islower():
+            kept[i] = kept[i][0].lower() + kept[i][1:]
+    return " ".join(kept)
 
 
 TEMPLATES = TemplateWriter()

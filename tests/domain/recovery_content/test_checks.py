@@ -188,3 +188,44 @@ def test_segment_arithmetic():
     assert sms.segments("€" * 80) == 1 and sms.segments("€" * 81) == 2  # extension: two units
     assert sms.segments("☕" * 70) == 1 and sms.segments("☕" * 71) == 2
     assert sms.segments("") == 0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rule"),
+    [
+        ("Take half off your order.", "offer"),
+        ("Take forty percent off.", "offer"),
+        ("Take forty-five per cent off.", "offer"),
+        ("Buy one, get one free.", "offer"),
+        ("Kenya Nyeri AA is now 15 dollars.", "price"),
+        ("Kenya Nyeri AA is now fifteen dollars.", "price"),
+        ("Or use code welcome20 at checkout.", "code"),
+        ("Or use code WELCOME at checkout.", "code"),
+        ("Just 2 left in stock!", "claim"),
+        ("Shipping is on us.", "offer"),
+        ("We'll cover the shipping.", "offer"),
+        ("Join 5000 coffee lovers.", "number"),
+        ("Ready in 48 hours.", "number"),
+    ],
+)
+def test_the_same_lies_in_other_words_are_caught(sentence, rule):
+    ctx = replace(sample_ctx(S.NUCLEAR_OFFER), free_shipping_threshold=None)
+    content = good(ctx, body=TEMPLATES.write(ctx).body + " " + sentence)
+    assert rule in rules(ctx, content), check_message(ctx, content)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Take 30% off with the code below.",  # a word after "code" is not a code
+        "Your code SAVE-K7M2Q9RT works once.",
+        "Kenya Nyeri AA x 2 and 1 more item: 3 bags in all.",
+        "Rated 4.8 by 412 reviewers; only 3 left.",
+        "Thanks for your 2 orders, Ada.",
+        "It expires Nov 22 at 10:00 AM.",
+    ],
+)
+def test_true_figures_in_any_words_pass(sentence):
+    ctx = sample_ctx(S.NUCLEAR_OFFER)
+    content = good(ctx, body=TEMPLATES.write(ctx).body + " " + sentence)
+    assert check_message(ctx, content) == []
