@@ -87,6 +87,9 @@ def test_settings_refuse_bad_values_and_save_good_ones(live_app, page) -> None:
     expect(page.get_by_role("alert").first).to_contain_text("greater than or equal to 1")
     segments.fill("1")
     page.locator("#content-budget").fill("50000")
+    page.locator("#content-stage-tone").fill("warm, witty")
+    page.locator("#content-stage-urgency").click()
+    page.get_by_role("option", name="High urgency").click()
     page.locator("#content-save-settings").click()
     expect(page.locator("#content-settings-notice")).to_have_text("Saved.")
     with Session(engine_for(live_app.database_url)) as session:
@@ -97,6 +100,7 @@ def test_settings_refuse_bad_values_and_save_good_ones(live_app, page) -> None:
         1,
         50000,
     )
+    assert row.stage_styles == {"NUCLEAR_OFFER": {"tone": "warm, witty", "urgency": "high"}}
     expect(page.locator("#content-usage-tokens")).to_contain_text("of 50,000 tokens")
     _reset(live_app)
 

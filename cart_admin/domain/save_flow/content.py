@@ -250,9 +250,36 @@ def _join(*parts: str) -> str:
     """Sentences in a row; after a greeting ("Hi Ada,") the next one goes on in lower case."""
     kept = [p for p in parts if p]
     for i in range(1, len(kept)):
-        if kept[i - 1].endswith(",") and kept[i][:1].isupper() and kept[i][1:2].islower():
+        first = kept[i].split(" ", 1)[0]
+        if kept[i - 1].endswith(",") and first.lower() in SENTENCE_STARTS:  # not a product name
             kept[i] = kept[i][0].lower() + kept[i][1:]
     return " ".join(kept)
+
+
+# The first words of the templates' and branches' own sentences (never of a product's name).
+SENTENCE_STARTS = frozenset(
+    [
+        "here's",
+        "here",
+        "free",
+        "see",
+        "split",
+        "add",
+        "found",
+        "why",
+        "we",
+        "we'll",
+        "reply",
+        "having",
+        "use",
+        "your",
+        "this",
+        "our",
+        "questions?",
+        "answers",
+        "there",
+    ]
+)
 
 
 TEMPLATES = TemplateWriter()

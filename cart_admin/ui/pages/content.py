@@ -64,6 +64,33 @@ def settings_card() -> rx.Component:
                     color_scheme="amber",
                 ),
             ),
+            rx.text("Tone of this stage", size="2", weight="medium"),
+            rx.input(
+                value=S.stage_tone,
+                on_change=lambda v: S.set_setting("stage_tone", v),
+                placeholder="e.g. warm, witty",
+                read_only=~S.can_write,
+                id="content-stage-tone",
+            ),
+            _select(
+                [
+                    ("default", "Stage default"),
+                    ("low", "Low urgency"),
+                    ("medium", "Medium urgency"),
+                    ("high", "High urgency"),
+                ],
+                S.stage_urgency,
+                lambda v: S.set_setting("stage_urgency", v),
+                "content-stage-urgency",
+                "100%",
+            ),
+            rx.text(S.default_style, size="1", color_scheme="gray"),
+            rx.foreach(
+                S.settings_errors,
+                lambda kv: rx.cond(
+                    kv[0].contains("stageStyles"), rx.text(kv[1], size="1", color_scheme="red")
+                ),
+            ),
             rx.text("Monthly token budget", size="2", weight="medium"),
             rx.input(
                 value=S.budget,
@@ -269,7 +296,7 @@ def side_by_side() -> rx.Component:
         width="100%",
     )
     return rx.grid(template, claude, columns="repeat(auto-fit, minmax(340px, 1fr))",
-                   gap="16px", width="100%")  # fmt: skip
+                   gap="16px", width="100%", align="start")  # fmt: skip
 
 
 def version_editor(variant: str) -> rx.Component:
@@ -489,6 +516,7 @@ def content_page() -> rx.Component:
                     columns="repeat(auto-fit, minmax(340px, 1fr))",
                     gap="16px",
                     width="100%",
+                    align="start",
                 ),
                 experiment_card(),
                 spacing="4",

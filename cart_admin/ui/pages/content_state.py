@@ -22,7 +22,7 @@ from cart_admin.domain.recovery_content.settings import read_settings, save_sett
 from cart_admin.domain.recovery_content.writer import ClaudeWriter
 from cart_admin.domain.save_flow.config import field_errors
 from cart_admin.domain.save_flow.content import InterventionContent
-from cart_admin.domain.save_flow.stages import STAGES
+from cart_admin.domain.save_flow.stages import STAGES, spec
 from cart_admin.models import CartAbandonmentReason as R
 from cart_admin.models import CartSaveStage as S
 from cart_admin.models.enums import AIPurpose
@@ -91,6 +91,9 @@ class ContentState(rx.State):
     rendered_b: dict[str, str] = {}
     split: str = "0"
     stats: list[dict[str, str]] = []
+    stage_tone: str = ""  # "" : the stage's own
+    stage_urgency: str = "default"
+    default_style: str = ""
     notice: str = ""
 
     @rx.var
@@ -162,6 +165,11 @@ class ContentState(rx.State):
             setattr(self, f"open_{variant.lower()}", row is not None)
             setattr(self, f"errors_{variant.lower()}", {})
         self.split = str(form.experiments.get(stage, 0))
+        style = form.stage_styles.get(stage)
+        self.stage_tone = style.tone if style else ""
+        self.stage_urgency = str(style.urgency) if style and style.urgency else "default"
+        own = spec(stage)
+        self.default_style = f"The stage's own: {own.tone}, {own.urgency} urgency."
         self.stats = [{k: "—" if v is None else str(v) for k, v in s.items()} for s in stats]
 
     @rx.event
@@ -286,7 +294,8 @@ class ContentState(rx.State):
             return
         if name == "ai_enabled":
             self.ai_enabled = bool(value)
-        elif name in ("brand_voice", "budget", "sms_segments", "split"):
+        elif name in ("brand_voice", "budget", "sms_segments", "split", "stage_tone",
+                      "stage_urgency"):  # fmt: skip
             setattr(self, name, str(value))
 
     @rx.event
@@ -303,6 +312,11 @@ class ContentState(rx.State):
                          "monthlyTokenBudget": self.budget.strip() or "0",
                          "smsMaxSegments": self.sms_segments.strip() or "0"})  # fmt: skip
             data["experiments"] = {**data["experiments"], str(stage): self.split.strip() or "0"}
+            urgency = None if self.stage_urgency == "default" else self.stage_urgency
+            data["stageStyles"] = {
+                **data["stageStyles"],
+                str(stage): {"tone": self.stage_tone, "urgency": urgency},
+            }
             try:
                 save_settings(session, principal.company_id, data, now=utcnow())
             except ValidationError as exc:
