@@ -22,7 +22,11 @@ ONE_LINE = ("subject", "preheader", "headline", "cta", "sms")
 MAX_LENGTH = {"subject": 100, "preheader": 160, "headline": 100, "body": 1200, "cta": 40,
               "sms": 320}  # fmt: skip
 
-MONEY = re.compile(r"(?<![\w.])([$€£])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d)")
+MONEY = re.compile(
+    r"(?<![\w.])([$€£]|(?:USD|EUR|GBP|CAD|AUD|US\$|CA\$|A\$)\s?)\s?(\d{1,3}(?:,\d{3})+|\d+)"
+    r"(?:\.(\d{1,2}))?(?!\d)",
+    re.IGNORECASE,
+)
 MONEY_SUFFIX = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s?(?:USD|EUR|GBP|CAD|AUD|dollars?|bucks|"
     r"euros?|pounds?)\b",
@@ -56,8 +60,8 @@ _WORD_NUMBER = (rf"(?:(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS[1:10])}))?"
 WORD_PERCENT = re.compile(rf"\b({_WORD_NUMBER})\s+per ?cent\b", re.IGNORECASE)
 WORD_MONEY = re.compile(rf"\b{_WORD_NUMBER}\s+(?:dollars?|bucks|euros?|pounds?)\b", re.I)
 FRACTION_OFF = re.compile(
-    r"\b(half|a third|one third|a quarter|one quarter|two thirds)\s+(?:off|(?:the )?price)\b"
-    r"|\b(?:bogo|buy one,? get one)\b",
+    r"\b(half|a third|one third|a quarter|one quarter|two thirds)[\s-]+(?:off|(?:the )?price"
+    r"d?)\b|\b(?:bogo|buy one,? get one)\b|\b(?:two|2) for (?:the price of )?(?:one|1)\b",
     re.IGNORECASE,
 )
 FRACTIONS = {"half": Decimal(50), "a quarter": Decimal(25), "one quarter": Decimal(25)}
@@ -110,6 +114,9 @@ NOT_A_CODE = frozenset(
     ]
 )
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A token in capitals after "use", "enter", "apply"...: a code, whatever its shape.
+CODE_VERB = re.compile(r"\b(?:use|enter|apply|redeem|type|with)\s+[\"'“]?([A-Z][A-Z0-9-]{3,})\b")
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
 CODE_LIKE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:-[A-Z0-9]+)*\b")
 LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
@@ -121,11 +128,14 @@ SCARCITY = re.compile(
     r"\bonly \d+ (?:left|remaining)|\b(?:low|limited) stock|\bselling (?:out|fast)"
     r"|\balmost (?:gone|sold out)|\brunning (?:out|low)|\blast (?:one|few|units?)\b"
     r"|\bfew left|\bwon'?t last|\bwhile (?:stocks|supplies) last|\b\d+ (?:left|remaining)\b"
-    r"|\bleft in stock|\bgoing fast|\bhigh demand",
+    r"|\bleft in stock|\bgoing fast|\bhigh demand"
+    rf"|\b{_WORD_NUMBER} (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining)\b",
     re.IGNORECASE,
 )
-ONLY_N_LEFT = re.compile(r"\b(\d+) (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining|in "
-                         r"stock)\b", re.IGNORECASE)  # fmt: skip
+ONLY_N_LEFT = re.compile(
+    rf"\b(\d+|{_WORD_NUMBER}) (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining|in stock)\b",
+    re.IGNORECASE,
+)
 URGENCY = re.compile(
     r"\bexpir\w*|\bends? (?:today|tonight|soon|in|at|on)\b|\blimited[- ]time|\btoday only"
     r"|\b\d+ (?:hours?|minutes?|days?) left|\blast chance|\bhurry|\bcountdown|\bbefore it'?s gone"
@@ -156,7 +166,11 @@ FREE_SHIPPING = re.compile(
     r"\bfree (?:shipping|delivery)|\bships? (?:for )?free\b"
     r"|\b(?:shipping|delivery)(?: is| costs?| fees?)? (?:on us|free|covered|waived|included)"
     r"|\bno (?:shipping|delivery) (?:costs?|charges?|fees?)|\bzero (?:shipping|delivery)"
-    r"|\bwe(?:'ll| will)? (?:cover|pay(?: for)?) (?:the |your )?(?:shipping|delivery)",
+    r"|\bwe(?:'ll| will)? (?:cover|pay(?: for)?) (?:the |your )?(?:shipping|delivery)"
+    r"|\b(?:ship\w*|deliver\w*|postage)\b[^.!?\n]{0,40}\b(?:free(?! returns?| exchanges?)|"
+    r"on us|waiv\w*|covered|complimentary|no (?:charge|cost|fee)|zero)\b"
+    r"|\b(?:free(?! returns?| exchanges?)|waiv\w*|complimentary)\b[^.!?\n]{0,40}"
+    r"\b(?:ship\w*|deliver\w*|postage)\b",
     re.IGNORECASE,
 )
 GIFT = re.compile(r"\bfree gift|\bgift with (?:your )?purchase|\bbonus gift|\bfree sample",
@@ -306,7 +320,7 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
             continue
         real = f"the code is {ctx.code}" if ctx.code else "there is no code"
         fail(name, "code", f"states the code {token}, but {real}")
-    for m in CODE_WORD.finditer(text):
+    for m in [*CODE_WORD.finditer(text), *CODE_VERB.finditer(text)]:
         token = m.group(1).rstrip("-")
         if token.lower() in NOT_A_CODE or (ctx.code and token.upper() == ctx.code.upper()):
             continue
@@ -319,8 +333,10 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
 
     if ctx.offer is None and OFFER_WORDS.search(text):
         fail(name, "offer", "talks of a discount, but this message has no offer")
-    if FREE_SHIPPING.search(text) and not _free_shipping_true(ctx):
-        fail(name, "offer", "promises free shipping, which this cart does not get")
+    for sentence in SENTENCE.split(text):
+        if FREE_SHIPPING.search(sentence) and not _free_shipping_true(ctx, sentence):
+            fail(name, "offer", "promises free shipping, which this cart does not get")
+            break
     if GIFT.search(text) and not (ctx.offer is not None and ctx.offer.gift):
         fail(name, "offer", "promises a gift, but the offer has none")
     suggestions = " ".join(ctx.suggestions).lower()
@@ -334,7 +350,9 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
         if not low:
             fail(name, "claim", "claims low stock, but no item in the cart is low")
         for m in ONLY_N_LEFT.finditer(text):
-            if int(m.group(1)) not in low:
+            said = m.group(1)
+            count = int(said) if said.isdigit() else _word_number(said)
+            if count not in low:
                 fail(name, "claim", f"says {m.group(0)!r}, but the stock is different")
     if URGENCY.search(text) and ctx.code_expires_at is None:
         fail(name, "claim", "sets a deadline, but nothing here expires")
@@ -429,12 +447,16 @@ def _unknown_numbers(ctx: ContentContext, text: str) -> list[str]:
     return unknown
 
 
-def _free_shipping_true(ctx: ContentContext) -> bool:
+def _free_shipping_true(ctx: ContentContext, sentence: str) -> bool:
+    """The offer is free shipping, the cart already ships free, or the sentence says what it
+    takes: the real gap or threshold ("add $5.00 for free shipping")."""
     if ctx.offer is not None and FREE_SHIPPING.search(ctx.offer.label):
         return True
     if ctx.shipping_total <= 0 and ctx.items:
-        return True  # the cart already ships free
-    return ctx.free_shipping_threshold is not None  # "add $X for free shipping" (amount checked)
+        return True
+    reach = {ctx.free_shipping_threshold, ctx.free_shipping_gap} - {None}
+    stated = {_cents(value) for _, value in _money_found(sentence)}
+    return bool(reach) and bool(stated & {_cents(v) for v in reach if v is not None})
 
 
 def _check_offer_stated(ctx: ContentContext, texts: dict[str, str], fail) -> None:

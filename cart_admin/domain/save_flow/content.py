@@ -165,6 +165,11 @@ class TemplateWriter:
 
     def write(self, ctx: ContentContext) -> InterventionContent:
         hello = f"Hi {ctx.first_name}," if ctx.first_name else "Hi there,"
+        names = (*[i.name for i in ctx.items], ctx.company_name)
+
+        def join(*parts: str) -> str:
+            return _join(*parts, names=names)
+
         what = _items_phrase(ctx.items)
         be = "is" if len(ctx.items) <= 1 else "are"  # "Kenya AA and 2 more are..."
         total = money(ctx.grand_total, ctx.currency)
@@ -207,18 +212,18 @@ class TemplateWriter:
                 subject=REASON_SUBJECTS[reason].format(company=company),
                 preheader=(ctx.suggestions[0] if ctx.suggestions else f"Your cart: {total}."),
                 headline=(ctx.suggestions[0] if ctx.suggestions else "We're here to help"),
-                body=_join(hello, lines, offer),
+                body=join(hello, lines, offer),
                 cta="Complete my order",
-                sms=_join(f"{company}:", offer or lines),
+                sms=join(f"{company}:", offer or lines),
             )
         if stage is S.NUCLEAR_OFFER:
             return InterventionContent(
                 subject=f"Our best offer: {ctx.offer.label}" if ctx.offer else "Your cart",
                 preheader=offer or f"Your cart: {total}.",
                 headline="Our best offer, just for you",
-                body=_join(hello, f"{what} {be} still in your cart.", offer),
+                body=join(hello, f"{what} {be} still in your cart.", offer),
                 cta="Claim my offer" if ctx.offer else "Complete my order",
-                sms=_join(f"{company}: our best offer on your cart.", offer),
+                sms=join(f"{company}: our best offer on your cart.", offer),
             )
         if stage is S.LOSS_VISUALIZATION:
             held = f"{what} ({total}) {be} still in your cart, but we can't hold it forever."
@@ -226,9 +231,9 @@ class TemplateWriter:
                 subject=f"Don't miss out on {what}",
                 preheader="Your cart won't be saved forever.",
                 headline="Here's what you'd miss",
-                body=_join(hello, held, offer),
+                body=join(hello, held, offer),
                 cta="Keep my cart",
-                sms=_join(f"{company}: {what} {be} still in your cart.", offer),
+                sms=join(f"{company}: {what} {be} still in your cart.", offer),
             )
         last = ctx.step >= ctx.sequence_length - 1
         note = (
@@ -240,18 +245,20 @@ class TemplateWriter:
             subject="Last call for your cart" if last else f"Still thinking about {what}?",
             preheader=f"Your cart: {total}.",
             headline="Last call" if last else "Come back any time",
-            body=_join(hello, note, offer),
+            body=join(hello, note, offer),
             cta="See my cart",
-            sms=_join(f"{company}: {what} {be} still in your cart.", offer),
+            sms=join(f"{company}: {what} {be} still in your cart.", offer),
         )
 
 
-def _join(*parts: str) -> str:
-    """Sentences in a row; after a greeting ("Hi Ada,") the next one goes on in lower case."""
+def _join(*parts: str, names: tuple[str, ...] = ()) -> str:
+    """Sentences in a row; after a greeting ("Hi Ada,") the next one goes on in lower case,
+    unless it starts with a name (a product's, the shop's), which is kept as written."""
     kept = [p for p in parts if p]
     for i in range(1, len(kept)):
         first = kept[i].split(" ", 1)[0]
-        if kept[i - 1].endswith(",") and first.lower() in SENTENCE_STARTS:  # not a product name
+        named = any(kept[i].startswith(name) for name in names if name)
+        if kept[i - 1].endswith(",") and first.lower() in SENTENCE_STARTS and not named:
             kept[i] = kept[i][0].lower() + kept[i][1:]
     return " ".join(kept)
 

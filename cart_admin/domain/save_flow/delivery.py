@@ -412,7 +412,6 @@ def _prepare(
     row.offer_code = code.code if code else None
     row.offer_id = code.id if code else None
     row.offer_value = plan.offer.savings if plan.offer else None
-    row.content_variant = ctx.variant
     row.updated_at = now
     session.add(row)
     if offer_dict and row.stage in (S.BRANCHING_INTERVENTION, S.NUCLEAR_OFFER):
@@ -437,19 +436,23 @@ def _store_content(
     ctx, links, row = prepared.ctx, prepared.links, prepared.row
     assert ctx is not None and links is not None
     spec = BY_STAGE[row.stage]
+    # A message counts for its A/B arm only if that arm's version wrote it: a pinned version
+    # that failed the checks for this cart and fell through to Claude or the template did not.
+    variant = ctx.variant if ctx.pinned is None or content.writer == "pinned" else None
     row.content = {
         **content.model_dump(mode="json", by_alias=True, exclude_none=True),
         "tone": ctx.tone or spec.tone,
         "urgency": ctx.urgency or spec.urgency,
         "brandVoice": ctx.brand_voice,
         "recoveryUrl": links.recovery,
-        **({"variant": ctx.variant} if ctx.variant else {}),
+        **({"variant": variant} if variant else {}),
         **({"surveyUrl": links.survey} if row.stage is S.DIAGNOSIS_SURVEY else {}),
     }
     row.triggers_used = content.triggers_applied
+    row.content_variant = variant
     stored = session.execute(
         _fenced(claim).values(content=row.content, triggers_used=row.triggers_used,
-                              updated_at=now)
+                              content_variant=variant, updated_at=now)
     )  # fmt: skip
     if stored.rowcount != 1:  # type: ignore[attr-defined]
         return False

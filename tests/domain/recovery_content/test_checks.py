@@ -102,7 +102,7 @@ def test_free_shipping_needs_an_offer_or_a_threshold():
     near = sample_ctx(S.PATTERN_INTERRUPT)
     assert near.free_shipping_gap == Decimal("5.00")  # $70 of $75
     assert rules(near, good(near, body="Hi Ada, add $5.00 more for free shipping.")) == []
-    assert rules(near, good(near, body="Hi Ada, add $9.00 more for free shipping.")) == ["price"]
+    assert "price" in rules(near, good(near, body="Hi Ada, add $9.00 more for free shipping."))
 
 
 def test_scarcity_needs_low_stock_and_the_true_number():
@@ -229,3 +229,29 @@ def test_true_figures_in_any_words_pass(sentence):
     ctx = sample_ctx(S.NUCLEAR_OFFER)
     content = good(ctx, body=TEMPLATES.write(ctx).body + " " + sentence)
     assert check_message(ctx, content) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rule"),
+    [
+        ("Everything in your cart is half-price.", "offer"),
+        ("Just two left!", "claim"),
+        ("Or use FREESHIP at checkout.", "code"),
+        ("We'll ship it for free.", "offer"),
+        ("Shipping's on us.", "offer"),
+        ("We'll waive the shipping fee.", "offer"),
+        ("Two for the price of one.", "offer"),
+        ("Kenya Nyeri AA is now USD 30.00.", "price"),
+        ("Plus free shipping on your order.", "offer"),
+    ],
+)
+def test_further_rephrasings_are_caught(sentence, rule):
+    ctx = sample_ctx(S.NUCLEAR_OFFER)  # a $75 threshold the $70 cart has not reached
+    content = good(ctx, body=TEMPLATES.write(ctx).body + " " + sentence)
+    assert rule in rules(ctx, content), check_message(ctx, content)
+
+
+def test_trust_signals_and_the_threshold_sentence_are_not_free_shipping_promises():
+    ctx = sample_ctx(S.NUCLEAR_OFFER)
+    fine = "Free returns and fast shipping, as always. Add $5.00 more for free shipping."
+    assert check_message(ctx, good(ctx, body=TEMPLATES.write(ctx).body + " " + fine)) == []

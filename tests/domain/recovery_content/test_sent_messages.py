@@ -743,6 +743,8 @@ def test_a_stale_pinned_version_is_never_sent(
     for row in _sent_rows(engine):
         assert row.content["writer"] == "ai", row.content
         assert "pinned version failed" in row.content["notes"][0]
+        # B did not write it, so it does not count for B (nor for A) in the A/B results.
+        assert row.content_variant is None and "variant" not in row.content
     assert len(anthropic_server.requests) == 6
 
 
@@ -799,15 +801,24 @@ REPHRASED = {
     "Eli": "Or use code WELCOME at checkout.",
     "Fay": "Just 2 left in stock!",
     "Gus": "Shipping is on us.",
+    "Hal": "Everything in your cart is half-price.",
+    "Ivy": "Just two left!",
+    "Jo": "Or use FREESHIP at checkout.",
+    "Kit": "We'll ship it for free.",
+    "Lu": "Shipping's on us.",
+    "Max": "We'll waive the shipping fee.",
+    "Ned": "Two for the price of one.",
+    "Ola": "Ethiopia Guji is now USD 30.00.",
 }
 
 
 def test_lies_in_other_words_fall_back_to_the_template(
     session, engine, smtp_server, twilio_server, anthropic_server
 ):
-    """Spelled-out and fractional percentages, amounts in words, lower-case and digit-free
-    codes, 'N left in stock', 'shipping is on us': each is caught, repaired in vain, and the
-    template goes out instead."""
+    """Spelled-out and fractional percentages, two-for-one, amounts in words or after a
+    currency code, codes in lower case, without digits or without the word "code", stock in
+    words, free shipping in many words: each is caught, repaired in vain, and the template
+    goes out instead."""
 
     def lie(prompt: str, message: dict) -> dict:
         name = re.search(r"The customer's name is (\w+)\.", prompt)
@@ -830,73 +841,6 @@ def test_lies_in_other_words_fall_back_to_the_template(
         assert "failed again" in " ".join(row.content["notes"])
 
 
-# Phrasings `checks.check_message` still lets through: each test sends the lie (strict xfail).
-OPEN_GAPS = {
-    "half-price": (
-        "Everything in your cart is half-price.",
-        "checks.FRACTION_OFF (checks.py:58) wants a space: 'half-price' (50% against a real "
-        "30%) passes",
-    ),
-    "two left in words": (
-        "Just two left!",
-        "checks.SCARCITY/ONLY_N_LEFT (checks.py:120-128) read digits only: 'Just two left!' "
-        "(stock 120) passes",
-    ),
-    "code without the word code": (
-        "Or use FREESHIP at checkout.",
-        "checks.CODE_LIKE (checks.py:114) needs a digit and checks.CODE_WORD (checks.py:64) the "
-        "word 'code': an invented 'use FREESHIP at checkout' passes",
-    ),
-    "ship it for free": (
-        "We'll ship it for free.",
-        "checks.FREE_SHIPPING (checks.py:155) misses 'ship it for free' on a percentage offer",
-    ),
-    "shipping's on us": (
-        "Shipping's on us.",
-        'checks.FREE_SHIPPING (checks.py:155) misses "shipping\'s on us" on a percentage offer',
-    ),
-    "waived shipping": (
-        "We'll waive the shipping fee.",
-        "checks.FREE_SHIPPING (checks.py:155) misses 'waive the shipping fee'",
-    ),
-    "two for one": (
-        "Two for the price of one.",
-        "checks.FRACTION_OFF (checks.py:58) knows 'buy one get one' but not 'two for the "
-        "price of one'",
-    ),
-    "price as USD 30.00": (
-        "Ethiopia Guji is now USD 30.00.",
-        "checks.MONEY (checks.py:25) reads symbols only and the number check accepts 30 (the "
-        "offer's percentage): a $18.00 item 'now USD 30.00' passes",
-    ),
-}
-
-
-@pytest.mark.parametrize(
-    "gap",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason), id=name)
-        for name, (_, reason) in OPEN_GAPS.items()
-    ],
-)
-def test_a_lie_the_checks_miss_would_reach_a_shopper(
-    session, engine, smtp_server, twilio_server, anthropic_server, gap
-):
-    sentence, _ = OPEN_GAPS[gap]
-    anthropic_server.responder = prompt_model(lie=_evading(sentence))
-    shop = _shop(session)
-    configure(session, shop.company, NUCLEAR_ONLY)  # an offer of 30%, by e-mail and SMS
-    sim = _sim(engine, smtp_server, twilio_server, anthropic_server)
-    sim.run_until(T0 + timedelta(hours=25))
-    assert_all_true(engine, smtp_server, twilio_server)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks._free_shipping_true (checks.py:437, 'return ctx.free_shipping_threshold is "
-    "not None') accepts any free-shipping promise once a threshold is configured, even for a cart "
-    "below it with a percentage offer",
-)
 def test_free_shipping_is_not_promised_below_the_threshold(
     session, engine, smtp_server, twilio_server, anthropic_server
 ):
@@ -908,12 +852,6 @@ def test_free_shipping_is_not_promised_below_the_threshold(
     assert_all_true(engine, smtp_server, twilio_server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="content._join (save_flow/content.py:249; the nuclear, loss and win-back template "
-    "bodies) lower-cases the sentence after the greeting 'Hi Ada,', and that sentence starts "
-    "with the cart's first product: 'Our House Blend' is sent as 'our House Blend'",
-)
 def test_templates_spell_the_products_as_the_catalog_does(
     session, engine, smtp_server, twilio_server, anthropic_server
 ):
