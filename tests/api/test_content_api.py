@@ -275,3 +275,19 @@ def test_versions_and_settings_are_per_company(shop, session):
     got = shop.api.post(f"{BASE}/preview", json={"stage": "PATTERN_INTERRUPT"}).json()
     assert got["pinned"] == {}
     assert len(theirs.get(f"{BASE}/versions").json()["versions"]) == 1
+
+
+def test_a_new_store_previews_on_a_sample_cart(session):
+    company = make_company(session, "Fresh Start Tea")
+    owner = make_user(session, company)
+    session.commit()
+    key = make_api_key(session, company, created_by=owner)
+    api = TestClient(create_api(), headers={"Authorization": f"Bearer {key}"})
+    empty = api.post(f"{BASE}/preview", json={"stage": "PATTERN_INTERRUPT"}).json()
+    assert empty["cart"] == "Sample cart" and empty["items"][0]["name"] == "Sample product"
+    assert empty["template"]["failures"] == []
+    make_product(session, company, name="Jasmine Pearls", price="14.00")
+    session.commit()
+    stocked = api.post(f"{BASE}/preview", json={"stage": "NUCLEAR_OFFER"}).json()
+    assert [i["name"] for i in stocked["items"]] == ["Jasmine Pearls"]
+    assert stocked["template"]["failures"] == [] and stocked["offer"] == "30% off"
