@@ -23,10 +23,13 @@ from cart_admin.models.enums import AIPurpose
 # US dollars per million tokens (input, output), as published for each model family.
 PRICES_PER_MTOK: dict[str, tuple[Decimal, Decimal]] = {
     "claude-opus-4": (Decimal("15"), Decimal("75")),
+    "claude-opus-4-1": (Decimal("15"), Decimal("75")),
     "claude-opus-4-5": (Decimal("5"), Decimal("25")),
+    "claude-opus-4-6": (Decimal("5"), Decimal("25")),
     "claude-sonnet-4": (Decimal("3"), Decimal("15")),
     "claude-haiku-4": (Decimal("1"), Decimal("5")),
     "claude-3-5-haiku": (Decimal("0.80"), Decimal("4")),
+    "claude-3-haiku": (Decimal("0.25"), Decimal("1.25")),
 }
 FALLBACK_PRICE = PRICES_PER_MTOK["claude-sonnet-4"]
 MILLION = Decimal(1_000_000)

@@ -43,6 +43,7 @@ def test_pin_edit_and_fill_a_version(live_app, page) -> None:
     (pinned,) = _versions(live_app)
     assert pinned.stage == "NUCLEAR_OFFER" and pinned.variant == "A"
     assert "{code}" in pinned.body and "SAVE-PREVIEW" not in pinned.body
+    assert "{expiry}" in pinned.body  # the preview's own moment, turned back exactly
     assert "{offer}" in pinned.subject
     expect(page.locator("#version-a-subject")).to_have_value(pinned.subject)
 

@@ -26,6 +26,7 @@ from cart_admin.domain.upsell import (
 )
 from cart_admin.domain.upsell.ai_ranking import (
     PENDING_FRESH,
+    RANKINGS_PER_HOUR,
     RETRY_FAILED_AFTER,
     _claim,
     _Job,
@@ -435,3 +436,18 @@ def test_no_candidates_no_request(session, shop, anthropic_server) -> None:
 
     assert ranker.rank([shop.beans], []) == []
     assert anthropic_server.requests == []
+
+
+def test_an_hours_rankings_are_capped_per_company(session, shop, anthropic_server) -> None:
+    """Drawers are public: cycling cart contents cannot spend the company's tokens."""
+    now = utcnow()
+    for n in range(RANKINGS_PER_HOUR):
+        session.add(AIRankingCache(company_id=shop.company.id, key=f"{n:064x}", status="ready",
+                                   created_at=now - timedelta(minutes=30)))  # fmt: skip
+    session.commit()
+    anthropic_server.reply_json(_picks(2))
+    assert _rank(_ranker(session, shop, anthropic_server, now=now), shop) == RULE_ORDER
+    assert anthropic_server.requests == []
+    later = now + timedelta(minutes=31)  # the hour has passed for all of them
+    assert _rank(_ranker(session, shop, anthropic_server, now=later), shop) != RULE_ORDER
+    assert len(anthropic_server.requests) == 1

@@ -111,12 +111,40 @@ NOT_A_CODE = frozenset(
         "gives",
         "takes",
         "saves",
+        "free",
+        "code",
     ]
 )
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+REACH = re.compile(r"\b(?:add|spend|more|away|reach|over|above|orders? of|qualif\w*|unlock|"
+                   r"just)\b", re.IGNORECASE)  # fmt: skip
+LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x85\u2028\u2029]")
+AMOUNT_OFF = re.compile(
+    r"(?:[$€£]\s?\d[\d,]*(?:\.\d\d)?)\s+(?:off|discount|back)\b"
+    r"|\bsave\s+(?:an extra\s+)?[$€£]\s?\d[\d,]*(?:\.\d\d)?",
+    re.IGNORECASE,
+)
+PRICE_TALK = re.compile(
+    r"\bon sale\b|\breduced (?:the |our |its )?prices?|\bprice (?:drop|cut)|\bmarked down"
+    r"|\bclearance\b|\b(?:two|2)[- ]for[- ](?:one|1)\b",
+    re.IGNORECASE,
+)
+DEADLINE = re.compile(r"\b(?:expir\w*|ends?|valid|good (?:for|until|through)|lasts?|until|"
+                      r"before|by)\b", re.IGNORECASE)  # fmt: skip
+MONTH_DAY = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2})\b", re.IGNORECASE
+)
+WEEKDAY = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b", re.IGNORECASE)
+CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?m\b", re.IGNORECASE)
+RELATIVE = re.compile(
+    r"\b(?:tonight|tomorrow|today|midnight|noon|this (?:weekend|week|month)|end of (?:the )?"
+    r"(?:day|week|month)|next (?:week|month))\b",
+    re.IGNORECASE,
+)
+DURATION = re.compile(rf"\b(\d+|a|an|one|{_WORD_NUMBER})[- ](hours?|days?|weeks?)\b", re.I)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A token in capitals after "use", "enter", "apply"...: a code, whatever its shape.
-CODE_VERB = re.compile(r"\b(?:use|enter|apply|redeem|type|with)\s+[\"'“]?([A-Z][A-Z0-9-]{3,})\b")
+CODE_VERB = re.compile(r"\b(?i:use|enter|apply|redeem|type)\s+[\"'“]?([A-Z][A-Z0-9-]{3,})\b")
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
 CODE_LIKE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:-[A-Z0-9]+)*\b")
 LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
@@ -126,8 +154,8 @@ GREETING = re.compile(r"^\s*(?:Hi|Hello|Hey|Dear)\s+([A-Z][\w'-]+)")
 
 SCARCITY = re.compile(
     r"\bonly \d+ (?:left|remaining)|\b(?:low|limited) stock|\bselling (?:out|fast)"
-    r"|\balmost (?:gone|sold out)|\brunning (?:out|low)|\blast (?:one|few|units?)\b"
-    r"|\bfew left|\bwon'?t last|\bwhile (?:stocks|supplies) last|\b\d+ (?:left|remaining)\b"
+    r"|\balmost (?:gone|sold out)|\brunning (?:out|low)|\blast (?:few|units?|ones? (?:left|in "
+    r"stock))\b|\bfew left|\bwhile (?:stocks|supplies) last|\b\d+ (?:left|remaining)\b"
     r"|\bleft in stock|\bgoing fast|\bhigh demand"
     rf"|\b{_WORD_NUMBER} (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining)\b",
     re.IGNORECASE,
@@ -138,7 +166,7 @@ ONLY_N_LEFT = re.compile(
 )
 URGENCY = re.compile(
     r"\bexpir\w*|\bends? (?:today|tonight|soon|in|at|on)\b|\blimited[- ]time|\btoday only"
-    r"|\b\d+ (?:hours?|minutes?|days?) left|\blast chance|\bhurry|\bcountdown|\bbefore it'?s gone"
+    r"|\b\d+ (?:hours?|minutes?|days?) left|\blast chance|\bcountdown|\bbefore it'?s gone"
     r"|\bends? midnight|\bdeadline",
     re.IGNORECASE,
 )
@@ -167,10 +195,10 @@ FREE_SHIPPING = re.compile(
     r"|\b(?:shipping|delivery)(?: is| costs?| fees?)? (?:on us|free|covered|waived|included)"
     r"|\bno (?:shipping|delivery) (?:costs?|charges?|fees?)|\bzero (?:shipping|delivery)"
     r"|\bwe(?:'ll| will)? (?:cover|pay(?: for)?) (?:the |your )?(?:shipping|delivery)"
-    r"|\b(?:ship\w*|deliver\w*|postage)\b[^.!?\n]{0,40}\b(?:free(?! returns?| exchanges?)|"
-    r"on us|waiv\w*|covered|complimentary|no (?:charge|cost|fee)|zero)\b"
-    r"|\b(?:free(?! returns?| exchanges?)|waiv\w*|complimentary)\b[^.!?\n]{0,40}"
-    r"\b(?:ship\w*|deliver\w*|postage)\b",
+    r"|\bship(?:s|ping)? (?:it |them |this |your (?:order|cart|items?) |everything )?(?:for )?"
+    r"free\b|\b(?:shipping|delivery)(?:'s| is| are)? (?:on us|on the house|complimentary)"
+    r"|\bwaiv\w* (?:the |your |all )?(?:shipping|delivery)|\b(?:shipping|delivery) (?:fees? )?"
+    r"(?:is |are |will be )?waived|\bcomplimentary (?:shipping|delivery)",
     re.IGNORECASE,
 )
 GIFT = re.compile(r"\bfree gift|\bgift with (?:your )?purchase|\bbonus gift|\bfree sample",
@@ -231,6 +259,79 @@ def _money_found(text: str) -> list[tuple[str, Decimal]]:
     return found
 
 
+CURRENCY_OF = {
+    "USD": {"USD"},
+    "CAD": {"CAD", "USD"},
+    "AUD": {"AUD", "USD"},
+    "EUR": {"EUR"},
+    "GBP": {"GBP"},
+}  # fmt: skip  ("$" reads as USD; CAD and AUD shops print "$")
+SYMBOLS = {"$": "USD", "us$": "USD", "ca$": "CAD", "a$": "AUD", "€": "EUR", "£": "GBP",
+           "dollar": "USD", "dollars": "USD", "bucks": "USD", "euro": "EUR", "euros": "EUR",
+           "pound": "GBP", "pounds": "GBP"}  # fmt: skip
+
+
+def _currencies(text: str) -> list[tuple[str, str]]:
+    """(what was written, its currency) for every amount in the text."""
+    found = []
+    for m in MONEY.finditer(text):
+        mark = m.group(1).strip().lower()
+        found.append((m.group(0), SYMBOLS.get(mark, mark.upper())))
+    for m in MONEY_SUFFIX.finditer(text):
+        mark = m.group(0).split()[-1].lstrip("0123456789.,").lower() or "$"
+        found.append((m.group(0), SYMBOLS.get(mark, mark.upper())))
+    return found
+
+
+def _without_names(ctx: ContentContext, text: str) -> str:
+    """The text with the cart's product names and the shop's name blanked out, so figures
+    inside names are not read as claims."""
+    for name in sorted([ctx.company_name, *(i.name for i in ctx.items)], key=len, reverse=True):
+        if name and any(ch.isdigit() for ch in name):
+            text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
+    return text
+
+
+HOURS_IN = {"hour": 1, "day": 24, "week": 168}
+
+
+def _check_deadline(ctx: ContentContext, name: str, text: str, fail) -> None:
+    """In a sentence that sets a deadline, every date, weekday, time and duration must be
+    the code's real expiry (in the shopper's zone); relative words cannot be checked."""
+    if ctx.code_expires_at is None:
+        return  # any deadline at all is refused by the urgency claim check
+    local = ctx.code_expires_at.astimezone(ctx.timezone)
+    for sentence in SENTENCE.split(text):
+        if not DEADLINE.search(sentence):
+            continue
+        for m in MONTH_DAY.finditer(sentence):
+            if m.group(1).lower() != f"{local:%b}".lower() or int(m.group(2)) != local.day:
+                fail(name, "claim", f"says {m.group(0)!r}, but the code expires "
+                     f"{local:%b %-d}")  # fmt: skip
+        for m in WEEKDAY.finditer(sentence):
+            if m.group(1).lower() != f"{local:%a}".lower():
+                fail(name, "claim", f"says {m.group(0)!r}, but the code expires on a "
+                     f"{local:%A}")  # fmt: skip
+        for m in CLOCK.finditer(sentence):
+            hour, minute = int(m.group(1)), int(m.group(2) or 0)
+            hour24 = hour % 12 + (12 if m.group(3).lower() == "p" else 0)
+            if (hour24, minute) != (local.hour, local.minute):
+                fail(name, "claim", f"says {m.group(0)!r}, but the code expires at "
+                     f"{local:%-I:%M %p}")  # fmt: skip
+        for m in RELATIVE.finditer(sentence):
+            fail(name, "claim", f"says {m.group(0)!r}; give the expiry as its date and time")
+        for m in DURATION.finditer(sentence):
+            said = m.group(1).lower()
+            count = 1 if said in ("a", "an") else (int(said) if said.isdigit()
+                                                   else _word_number(said))  # fmt: skip
+            unit = m.group(2).lower().rstrip("s")
+            hours = (
+                None if count is None else int(count) * {"hour": 1, "day": 24, "week": 168}[unit]
+            )
+            if ctx.offer_valid_hours is None or hours != ctx.offer_valid_hours:
+                fail(name, "claim", f"says {m.group(0)!r}, which is not how long the code works")
+
+
 def _number(text: str) -> Decimal | None:
     try:
         return Decimal(text.replace(",", ""))
@@ -256,7 +357,7 @@ def check_message(ctx: ContentContext, content: InterventionContent) -> list[Che
             fail(name, "empty", "is empty")
         if len(text) > MAX_LENGTH[name]:
             fail(name, "length", f"is {len(text)} characters; at most {MAX_LENGTH[name]}")
-        if name in ONE_LINE and ("\n" in text or "\r" in text):
+        if name in ONE_LINE and LINE_BREAK.search(text):
             fail(name, "one_line", "must be one line")
     for name, text in texts.items():
         _check_text(ctx, name, text, fail)
@@ -284,12 +385,32 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
         greeted = m.group(1)
         if greeted.lower() not in ("there", "friend", "again") and greeted != ctx.first_name:
             fail(name, "name", f"greets {greeted!r}, who is not this shopper")
+    named = text
+    text = _without_names(ctx, text)  # "100% Merino Scarf", "Cold Brew 4-Pack" are names
+
+    # Money in this cart's currency only.
+    for shown, currency in _currencies(text):
+        if currency not in CURRENCY_OF.get(ctx.currency, {ctx.currency}):
+            fail(name, "price", f"states {shown}, but this cart is in {ctx.currency}")
 
     # Money: only the cart's and the offer's figures.
     allowed = allowed_amounts(ctx)
     for shown, value in _money_found(text):
         if _cents(value) not in allowed:
             fail(name, "price", f"states {shown}, which is not a price or total of this cart")
+
+    # An amount off is the offer's saving, nothing else; sales and price cuts are not ours.
+    for m in AMOUNT_OFF.finditer(text):
+        amounts = [value for _, value in _money_found(m.group(0))]
+        saving = ctx.offer.savings if ctx.offer is not None else None
+        if saving is None or saving <= 0 or any(_cents(a) != _cents(saving) for a in amounts):
+            real = f"the offer is {ctx.offer.label}" if ctx.offer else "there is no offer"
+            fail(name, "offer", f"states {m.group(0)!r}, but {real}")
+    if (m := PRICE_TALK.search(text)) and m.group(0).lower() not in " ".join(
+        ctx.trust_signals
+    ).lower():
+        fail(name, "claim", f"says {m.group(0)!r}; the prices are the cart's, not a sale")
+    _check_deadline(ctx, name, text, fail)
 
     # Percentages: only the real offer's.
     offer_percent = ctx.offer.percent if ctx.offer is not None else None
@@ -322,7 +443,10 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
         fail(name, "code", f"states the code {token}, but {real}")
     for m in [*CODE_WORD.finditer(text), *CODE_VERB.finditer(text)]:
         token = m.group(1).rstrip("-")
-        if token.lower() in NOT_A_CODE or (ctx.code and token.upper() == ctx.code.upper()):
+        looks_like_a_code = any(c.isdigit() for c in token) or token.isupper() or "-" in token
+        if not looks_like_a_code or token.lower() in NOT_A_CODE:
+            continue  # "the code is valid", "use FREE shipping"
+        if ctx.code and token.upper() == ctx.code.upper():
             continue
         real = f"the code is {ctx.code}" if ctx.code else "there is no code"
         fail(name, "code", f"states the code {token}, but {real}")
@@ -377,7 +501,7 @@ def _check_text(ctx: ContentContext, name: str, text: str, fail) -> None:
             fail(name, "claim", f"claims {m.group(0)!r}, which the store does not state")
 
     # Product names: only the cart's.
-    lowered = text.lower()
+    lowered = named.lower()
     in_cart = " ".join(i.name for i in ctx.items).lower()
     for other in ctx.other_product_names:
         key = other.lower()
@@ -427,6 +551,10 @@ def allowed_numbers(ctx: ContentContext) -> set[str]:
     numbers.append(sum(i.quantity for i in ctx.items))
     if ctx.offer is not None and ctx.offer.percent is not None:
         numbers.append(ctx.offer.percent)
+    if ctx.offer_valid_hours:
+        numbers.append(ctx.offer_valid_hours)
+        if ctx.offer_valid_hours % 24 == 0:
+            numbers.append(ctx.offer_valid_hours // 24)
     found.update(_plain(n) for n in numbers)
     return found
 
@@ -456,7 +584,8 @@ def _free_shipping_true(ctx: ContentContext, sentence: str) -> bool:
         return True
     reach = {ctx.free_shipping_threshold, ctx.free_shipping_gap} - {None}
     stated = {_cents(value) for _, value in _money_found(sentence)}
-    return bool(reach) and bool(stated & {_cents(v) for v in reach if v is not None})
+    conditional = REACH.search(sentence) is not None  # "add $5.00", "on orders over $75.00"
+    return conditional and bool(stated & {_cents(v) for v in reach if v is not None})
 
 
 def _check_offer_stated(ctx: ContentContext, texts: dict[str, str], fail) -> None:

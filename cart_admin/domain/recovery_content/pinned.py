@@ -58,7 +58,9 @@ def values_for(ctx: ContentContext) -> dict[str, str]:
 
 def fill(text: str, values: dict[str, str]) -> str:
     """Known placeholders filled; anything else left as written (the checks catch it)."""
-    filled = TOKEN.sub(lambda m: values.get(m.group(1).strip(), m.group(0)), text)
+    # A placeholder with nothing to fill it (no offer for this reason) stays as written, so
+    # the checks refuse the version for this cart rather than send "use code  for ."
+    filled = TOKEN.sub(lambda m: values.get(m.group(1).strip()) or m.group(0), text)
     return re.sub(r"[ \t]{2,}", " ", filled).strip()
 
 

@@ -187,6 +187,7 @@ def sample_context(
         offer=plan.offer,
         code=SAMPLE_CODE if coded else None,
         code_expires_at=now + timedelta(hours=config.offers.code_expiry_hours) if coded else None,
+        offer_valid_hours=config.offers.code_expiry_hours if coded else None,
         suggestions=plan.suggestions,
         timezone=tz,
         free_shipping_threshold=(config.stages.branching_intervention.free_shipping_threshold

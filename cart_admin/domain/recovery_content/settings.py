@@ -4,11 +4,12 @@ length, per-stage tone and urgency, and the A/B split of each stage."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from cart_admin.domain.ai_budget import content_settings
 from cart_admin.models import CartSaveStage as S
@@ -58,17 +59,30 @@ def save_settings(
 ) -> ContentSettingsForm:
     """Validate (raises pydantic.ValidationError, field by field) and store."""
     form = ContentSettingsForm.model_validate(data)
-    row = content_settings(session, company_id)
-    if row.id is None or session.get(ContentSettings, row.id) is None:
-        session.add(row)
-    row.brand_voice = form.brand_voice
-    row.ai_enabled = form.ai_enabled
-    row.monthly_token_budget = form.monthly_token_budget
-    row.sms_max_segments = form.sms_max_segments
-    row.stage_styles = {str(k): v.model_dump(mode="json") for k, v in form.stage_styles.items()
-                        if v.tone or v.urgency}  # fmt: skip
-    row.experiments = {str(k): v for k, v in form.experiments.items() if v > 0}
-    row.updated_at = now
-    session.add(row)
-    session.flush()
+    values: dict[str, Any] = {
+        "brand_voice": form.brand_voice,
+        "ai_enabled": form.ai_enabled,
+        "monthly_token_budget": form.monthly_token_budget,
+        "sms_max_segments": form.sms_max_segments,
+        "stage_styles": {str(k): v.model_dump(mode="json") for k, v in form.stage_styles.items()
+                         if v.tone or v.urgency},
+        "experiments": {str(k): v for k, v in form.experiments.items() if v > 0},
+        "updated_at": now,
+    }  # fmt: skip
+    for _ in range(2):  # a first save racing another one finds its row on the second round
+        row = session.exec(
+            select(ContentSettings).where(col(ContentSettings.company_id) == company_id)
+        ).first()
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.add(row)
+            session.flush()
+            return form
+        try:
+            with session.begin_nested():
+                session.add(ContentSettings(company_id=company_id, **values))
+            return form
+        except IntegrityError:
+            continue
     return form

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from cart_admin.domain.recovery_content.pinned import validate_fields
@@ -117,24 +119,36 @@ def pin(
     if errors:
         raise VersionError(errors)
     key = reason_key(stage, reason)
-    row = session.exec(
-        select(ContentVersion).where(
-            col(ContentVersion.company_id) == company_id,
-            col(ContentVersion.stage) == stage,
-            col(ContentVersion.reason_key) == key,
-            col(ContentVersion.variant) == variant,
-        )
-    ).first() or ContentVersion(company_id=company_id, stage=stage, reason_key=key,
-                                variant=variant, subject="", headline="", body="", cta="",
-                                sms="")  # fmt: skip
-    for name in ("subject", "preheader", "headline", "body", "cta", "sms"):
-        setattr(row, name, fields.get(name, "").strip())
-    row.source = source if source in ("ai", "template", "edited") else "edited"
-    row.pinned_by = (pinned_by or "")[:200] or None
-    row.updated_at = now
-    session.add(row)
-    session.flush()
-    return row
+    values: dict[str, Any] = {
+        name: fields.get(name, "").strip()
+        for name in ("subject", "preheader", "headline", "body", "cta", "sms")
+    }
+    values |= {"source": source if source in ("ai", "template", "edited") else "edited",
+               "pinned_by": (pinned_by or "")[:200] or None, "updated_at": now}  # fmt: skip
+    for _ in range(2):  # two marketers pinning the same slot at once: the later one wins
+        row = session.exec(
+            select(ContentVersion).where(
+                col(ContentVersion.company_id) == company_id,
+                col(ContentVersion.stage) == stage,
+                col(ContentVersion.reason_key) == key,
+                col(ContentVersion.variant) == variant,
+            )
+        ).first()
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.add(row)
+            session.flush()
+            return row
+        row = ContentVersion(company_id=company_id, stage=stage, reason_key=key,
+                             variant=variant, **values)  # fmt: skip
+        try:
+            with session.begin_nested():
+                session.add(row)
+            return row
+        except IntegrityError:
+            continue
+    raise VersionError({"variant": "Another change to this version was saved at the same time."})
 
 
 def unpin(session: Session, *, company_id: str, stage: S, reason: R | None, variant: str) -> bool:

@@ -214,6 +214,9 @@ class ContentPipeline:
                 return pinned
             notes.append("The pinned version failed the checks for this cart: "
                          + "; ".join(str(f) for f in failures[:4]))  # fmt: skip
+        if ctx.reuse is not None and not check_message(ctx, ctx.reuse):
+            note = "The same words as this stage's other channel."
+            return ctx.reuse.model_copy(update={"notes": [*notes, note], "usage": None})
         if self.claude is not None and ctx.company_id:
             if not self.claude.allowed(ctx.company_id):
                 notes.append("AI is off or this month's token budget is spent.")

@@ -70,6 +70,8 @@ class ContentContext:
     variant: str | None = None  # A/B
     pinned: PinnedText | None = None  # the marketer's approved version for this slot
     brief: str = ""  # the writer's brief when it is not the stage's (spec §8 content types)
+    reuse: InterventionContent | None = None  # Claude's words for this stage's other channel
+    offer_valid_hours: int | None = None  # how long the code works ("valid for 48 hours")
 
     @property
     def items_subtotal(self) -> Decimal:

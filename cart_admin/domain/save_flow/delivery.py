@@ -195,11 +195,39 @@ class _Prepared:
     sms: OutgoingSms | None = None
 
     def still_uncapped(self, session: Session, now: datetime) -> bool:
-        """Inside the send's transaction, with the shopper locked: no other worker sent this
-        shopper a message on this channel since the caps were checked."""
+        """Inside the send's transaction, with the shopper locked: the shopper still wants it
+        (see `still_wanted`) and no other worker sent them a message on this channel since
+        the caps were checked. False hands the message back to be prepared again."""
         _lock_shopper(session, self.cart, self.address)
+        if not self.still_wanted(session):
+            return False
         capped = _cap(session, self.row, self.attempt, self.cart, self.address, self.config, now)
         return capped is None
+
+    def still_wanted(self, session: Session) -> bool:
+        """Nothing changed while the words were written (Claude may take seconds): the attempt
+        still runs, the cart is not bought, the shopper did not unsubscribe or withdraw
+        consent. Read afresh in the send's own transaction."""
+        attempt = session.get(CartSaveAttempt, self.attempt.id, populate_existing=True)
+        cart = session.get(Cart, self.cart.id, populate_existing=True)
+        if attempt is None or cart is None or attempt.status is not CartSaveStatus.IN_PROGRESS:
+            return False
+        if cart.status in (CartStatus.CONVERTED, CartStatus.EXPIRED):
+            return False
+        customer = shopper(session, cart)
+        if customer is not None:
+            session.refresh(customer)
+        refusal = policies.unreachable(
+            self.row.channel,
+            known=customer is not None,
+            email=self.address,
+            email_consent=customer is not None and customer.email_consent,
+            phone=customer.phone if customer else None,
+            sms_consent=customer is not None and customer.sms_consent,
+            unsubscribed=customer is not None and customer.unsubscribed_at is not None,
+            respect_unsubscribe=self.config.respect_unsubscribe,
+        )
+        return refusal is None
 
 
 def _lock_shopper(session: Session, cart: Cart, address: str | None) -> None:
@@ -213,26 +241,31 @@ def _lock_shopper(session: Session, cart: Cart, address: str | None) -> None:
 
 
 def prepare(
-    engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime
+    engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime, lease: timedelta = LEASE
 ) -> _Prepared | Result:
     """Gates, offer and code (one transaction), then the words (no transaction: Claude may
     take seconds), then the words kept on the row while the lease is still ours."""
     with Session(engine, expire_on_commit=False) as session:
         prepared = _prepare(session, claim, delivery, now)
+        if not isinstance(prepared, Result):
+            # A full lease for the writing: a row late in a batch must not lapse mid-write.
+            session.execute(_fenced(claim).values(lease_expires_at=now + lease))
         session.commit()
     if isinstance(prepared, Result):
         return prepared
     content = _write(delivery, prepared)
     with Session(engine, expire_on_commit=False) as session:
         if not _store_content(session, claim, prepared, content, now):
-            return Result("lost", "the lease ran out while the message was written")
+            return Result("lost", "taken over or cancelled while the message was written")
         session.commit()
     return prepared
 
 
-def execute(engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime) -> Result:
+def execute(
+    engine: Engine, claim: Claim, delivery: Delivery, *, now: datetime, lease: timedelta = LEASE
+) -> Result:
     """Run one claimed intervention through its gates and its channel."""
-    prepared = prepare(engine, claim, delivery, now=now)
+    prepared = prepare(engine, claim, delivery, now=now, lease=lease)
     if isinstance(prepared, Result):
         if prepared.extra.get("advance"):
             _advance(engine, prepared.extra["advance"], now)
@@ -399,6 +432,8 @@ def _prepare(
                                  or facts.free_shipping_threshold),
         sms_link=links.survey if row.stage is S.DIAGNOSIS_SURVEY else links.recovery,
         intervention_id=row.id,
+        reuse=_written_for_stage(session, row),
+        offer_valid_hours=config.offers.code_expiry_hours if code else None,
         **message_facts(session, cart=cart, customer=customer, lines=lines, attempt_id=attempt.id,
                         stage=row.stage, reason=plan.reason),
     )  # fmt: skip
@@ -421,6 +456,26 @@ def _prepare(
     return _Prepared(row, attempt, cart, email, config, ctx=ctx, links=links,
                      support_email=company.support_email,
                      phone=customer.phone if customer else None)  # fmt: skip
+
+
+def _written_for_stage(session: Session, row: CartIntervention) -> InterventionContent | None:
+    """Words already written for this stage's message (its other channel, or this row's
+    earlier try): offered to the writer again, so e-mail and SMS agree and Claude is not paid
+    twice for one message."""
+    rows = session.exec(
+        select(CartIntervention.content).where(
+            col(CartIntervention.cart_save_attempt_id) == row.cart_save_attempt_id,
+            col(CartIntervention.stage) == row.stage,
+            col(CartIntervention.step) == row.step,
+        )
+    ).all()
+    for content in rows:
+        if content and content.get("writer") == "ai":
+            try:
+                return InterventionContent.model_validate(content)
+            except ValueError:
+                continue
+    return None
 
 
 def _write(delivery: Delivery, prepared: _Prepared) -> InterventionContent:
@@ -451,8 +506,9 @@ def _store_content(
     row.triggers_used = content.triggers_applied
     row.content_variant = variant
     stored = session.execute(
-        _fenced(claim).values(content=row.content, triggers_used=row.triggers_used,
-                              content_variant=variant, updated_at=now)
+        _fenced(claim, status=InterventionStatus.SCHEDULED).values(
+            content=row.content, triggers_used=row.triggers_used, content_variant=variant,
+            updated_at=now)
     )  # fmt: skip
     if stored.rowcount != 1:  # type: ignore[attr-defined]
         return False
@@ -807,7 +863,7 @@ def run_due(
                 counts["released"] = release_claims(engine, claims[index:])
                 break
             try:
-                result = execute(engine, claim, delivery, now=now_fn())
+                result = execute(engine, claim, delivery, now=now_fn(), lease=lease)
             except Exception as exc:  # one bad row must not stop the others
                 log.exception("intervention %s could not be executed", claim.intervention_id)
                 result = _unexpected(engine, claim, exc, now_fn())

@@ -57,6 +57,9 @@ DESCRIPTION_CHARS = 100
 REQUEST_TIMEOUT_SECONDS = 20.0  # well under PENDING_FRESH: a pending row older is abandoned
 PENDING_FRESH = timedelta(seconds=60)
 RETRY_FAILED_AFTER = timedelta(minutes=5)
+# At most this many new cart compositions are ranked by Claude per company and hour; the rest
+# get the rule ranking (drawers are public: a script could otherwise spend the month's tokens).
+RANKINGS_PER_HOUR = 300
 POOL_WORKERS = 8
 MAX_IN_FLIGHT = 64  # beyond this (Claude slow, many new carts) the rule ranking answers
 
@@ -359,6 +362,17 @@ class AIComplementRanker:
         self._now = now
         self._request_timeout = min(request_timeout, PENDING_FRESH.total_seconds() / 2)
 
+    def _asked_last_hour(self) -> int:
+        """Rankings asked of Claude for this company in the past hour (one cache row each)."""
+        return int(
+            self._session.exec(
+                select(sa.func.count()).where(
+                    col(AIRankingCache.company_id) == self._company_id,
+                    col(AIRankingCache.created_at) >= self._now - timedelta(hours=1),
+                )
+            ).one()
+        )
+
     def rank(
         self, cart_products: Sequence[Product], candidates: Sequence[Product]
     ) -> list[Product]:
@@ -385,6 +399,8 @@ class AIComplementRanker:
                 status == "failed" and age < RETRY_FAILED_AFTER
             ):
                 return rule_order
+        if self._asked_last_hour() >= RANKINGS_PER_HOUR:
+            return rule_order  # a storefront cycling cart contents cannot drain the budget
         shown = rule_order[:PROMPT_CANDIDATES]
         bind = self._session.get_bind()
         job = _Job(

@@ -6,6 +6,7 @@ real cart of the company; Claude writes only when asked, since that spends token
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -95,6 +96,8 @@ class ContentState(rx.State):
     stage_urgency: str = "default"
     default_style: str = ""
     notice: str = ""
+    _previewed_at: str = ""  # the moment and cart the preview was built for: pin those
+    _previewed_cart: str = ""
 
     @rx.var
     def is_branching(self) -> bool:
@@ -137,6 +140,7 @@ class ContentState(rx.State):
         now = utcnow()
         with session_scope() as session:
             summary = ai_budget.usage_summary(session, principal.company_id, now)
+            carts = content_preview.recent_carts(session, principal.company_id, 1)
             found = content_preview.preview_slot(session, company_id=principal.company_id,
                                                  stage=stage, reason=reason, now=now,
                                                  cart_id=self.cart_id or None)  # fmt: skip
@@ -152,6 +156,8 @@ class ContentState(rx.State):
                             "requests": str(p.requests), "tokens": f"{p.tokens:,}",
                             "cost": f"${p.cost_usd:.4f}"} for p in summary.by_purpose]  # fmt: skip
         self.cart_label = found.cart_label
+        self._previewed_at = now.isoformat()
+        self._previewed_cart = self.cart_id or (carts[0].id if carts else "")
         self.offer = found.ctx.offer.label if found.ctx.offer else "No offer at this stage"
         self.triggers = [{"trigger": t["trigger"], "evidence": t["evidence"]}
                          for t in found.as_dict()["triggers"]]  # fmt: skip
@@ -226,10 +232,20 @@ class ContentState(rx.State):
         content = InterventionContent.model_validate(
             {**{f: shown.get(f, "") for f in FIELDS}, "writer": shown.get("writer", source)}
         )
+        previewed_at = (
+            datetime.fromisoformat(self._previewed_at) if self._previewed_at else utcnow()
+        )
         with session_scope() as session:
-            ctx, _ = content_preview.sample_context(session, company_id=principal.company_id,
-                                                    stage=stage, reason=reason, now=utcnow(),
-                                                    cart_id=self.cart_id or None)  # fmt: skip
+            # The facts of the preview on screen (same moment, same cart), so its expiry and
+            # figures turn back into placeholders exactly.
+            ctx, _ = content_preview.sample_context(
+                session,
+                company_id=principal.company_id,
+                stage=stage,
+                reason=reason,
+                now=previewed_at,
+                cart_id=self._previewed_cart or None,
+            )
             text = to_placeholders(content, ctx)
             fields = {f: getattr(text, f) for f in FIELDS}
             try:

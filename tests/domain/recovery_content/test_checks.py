@@ -255,3 +255,96 @@ def test_trust_signals_and_the_threshold_sentence_are_not_free_shipping_promises
     ctx = sample_ctx(S.NUCLEAR_OFFER)
     fine = "Free returns and fast shipping, as always. Add $5.00 more for free shipping."
     assert check_message(ctx, good(ctx, body=TEMPLATES.write(ctx).body + " " + fine)) == []
+
+
+def _with(ctx, sentence: str):
+    return good(ctx, body=TEMPLATES.write(ctx).body + " " + sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It expires Dec 22 at 10:00 AM.",  # the real expiry: Nov 22, 10:00 AM (a Sunday)
+        "It expires Nov 22 at 10 PM.",
+        "It expires Monday at noon.",
+        "The code expires tonight.",
+        "It is good for a week.",
+        "Valid for 3 days.",
+    ],
+)
+def test_a_deadline_must_be_the_codes_real_expiry(sentence):
+    ctx = sample_ctx(S.NUCLEAR_OFFER, offer_valid_hours=48)
+    assert "claim" in rules(ctx, _with(ctx, sentence)), sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["It expires Sunday, Nov 22 at 10:00 AM.", "The code is valid for 48 hours.",
+     "It is good for 2 days.", "Use it by 10 a.m. on Nov 22."],
+)  # fmt: skip
+def test_the_real_deadline_in_other_words_passes(sentence):
+    ctx = sample_ctx(S.NUCLEAR_OFFER, offer_valid_hours=48)
+    assert check_message(ctx, _with(ctx, sentence)) == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "sentence", "rule"),
+    [
+        (S.BROWSE_REMINDER, "Take $6.00 off today.", "offer"),
+        (S.BROWSE_REMINDER, "Save $42.00 now.", "offer"),
+        (S.NUCLEAR_OFFER, "That's $9.00 off.", "offer"),  # the real saving is $21.00
+        (S.BROWSE_REMINDER, "Your favourites are on sale.", "claim"),
+        (S.BROWSE_REMINDER, "We reduced the price.", "claim"),
+        (S.BROWSE_REMINDER, "Get 2-for-1.", "claim"),
+        (S.NUCLEAR_OFFER, "Enter WELCOME at checkout.", "code"),
+        (S.NUCLEAR_OFFER, "Apply VIPEXTRA too.", "code"),
+        (S.NUCLEAR_OFFER, "Your total: €76.00.", "price"),
+        (S.NUCLEAR_OFFER, "We've waived the $75.00 minimum, so your order ships free.", "offer"),
+    ],
+)
+def test_offers_sales_codes_and_currencies_the_review_found(stage, sentence, rule):
+    ctx = sample_ctx(stage)
+    assert rule in rules(ctx, _with(ctx, sentence)), check_message(ctx, _with(ctx, sentence))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your coupon code SAVE-K7M2Q9RT is waiting.",
+        "The code is valid once; the code gets you 30% off.",
+        "That's $21.00 off.",
+        "This is the last one we'll send about it.",
+        "No need to hurry, but it won't last forever.",
+        "Feel free to ask about delivery.",
+        "Free and easy returns on every delivery.",
+    ],
+)
+def test_ordinary_true_copy_passes(sentence):
+    ctx = sample_ctx(S.NUCLEAR_OFFER)
+    assert check_message(ctx, _with(ctx, sentence)) == []
+
+
+def test_figures_inside_product_names_are_names_not_claims():
+    ctx = sample_ctx(S.PATTERN_INTERRUPT)
+    merino = replace(ctx.items[0], name="100% Merino Beanie 2-Pack")
+    ctx = replace(ctx, items=[merino, *ctx.items[1:]])
+    content = TEMPLATES.write(ctx)
+    assert check_message(ctx, content) == []
+    assert "100% Merino" in content.subject or "100% Merino" in content.body
+
+
+def test_line_separators_of_every_kind_break_a_one_line_field():
+    ctx = sample_ctx(S.PATTERN_INTERRUPT)
+    assert "one_line" in rules(ctx, good(ctx, subject="Still\u2028there?"))
+
+
+def test_a_pinned_offer_placeholder_with_no_offer_is_refused():
+    from cart_admin.domain.recovery_content.pinned import render_pinned
+    from cart_admin.domain.save_flow.content import PinnedText
+
+    ctx = sample_ctx(S.BRANCHING_INTERVENTION, R.JUST_BROWSING)  # this branch offers nothing
+    assert ctx.offer is None
+    pinned = PinnedText("Your cart", "", "Saved", "Hi {first_name}, use {code} for {offer}.",
+                        "Back", "{company}: your cart")  # fmt: skip
+    content = render_pinned(pinned, ctx)
+    assert "{code}" in content.body and "placeholder" in rules(ctx, content)

@@ -193,3 +193,10 @@ def test_costs_follow_the_model_prices():
     assert ai_budget.cost_usd("claude-sonnet-4-6", usage) == Decimal("18")
     assert ai_budget.cost_usd("claude-haiku-4-5", usage) == Decimal("6")
     assert ai_budget.cost_usd("some-future-model", usage) == Decimal("18")  # priced as sonnet
+
+
+def test_newer_models_have_their_own_prices():
+    usage = ai_budget.TokenUsage(1_000_000, 1_000_000)
+    assert ai_budget.cost_usd("claude-opus-4-6", usage) == Decimal("30")
+    assert ai_budget.cost_usd("claude-opus-4-1-20250805", usage) == Decimal("90")
+    assert ai_budget.cost_usd("claude-3-haiku-20240307", usage) == Decimal("1.5")
