@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-import anthropic
-from anthropic.types import AssistantMessageParam, MessageParam, UserMessageParam
 from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
+    from anthropic.types import MessageParam
+
     from cart_admin.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
@@ -79,6 +79,8 @@ class Completion(Generic[T]):
 @lru_cache(maxsize=64)
 def _schema_of(output: type[BaseModel]) -> dict[str, Any]:
     """The JSON schema Claude's structured output follows, in the form the API accepts."""
+    import anthropic
+
     return anthropic.transform_schema(output.model_json_schema())
 
 
@@ -108,6 +110,8 @@ class AICompleter:
             raise ValueError("an API key is required")
         self.model = model
         self.max_tokens = max_tokens
+        import anthropic  # here, not at import: the SDK costs a worker 1.5 s to start
+
         self._client = anthropic.Anthropic(
             api_key=api_key, base_url=base_url or None, max_retries=0, timeout=timeout
         )
@@ -124,10 +128,10 @@ class AICompleter:
 
         ``timeout`` (seconds) overrides the client's for this request.
         """
+        import anthropic
+
         params: list[MessageParam] = [
-            AssistantMessageParam(role="assistant", content=m.text)
-            if m.role == "assistant"
-            else UserMessageParam(role="user", content=m.text)
+            {"role": m.role, "content": m.text}  # type: ignore[misc]
             for m in messages
         ]
         fmt: dict[str, Any] = {"type": "json_schema", "schema": _schema_of(output)}

@@ -284,9 +284,10 @@ def _currencies(text: str) -> list[tuple[str, str]]:
 
 
 def _without_names(ctx: ContentContext, text: str) -> str:
-    """The text with the cart's product names and the shop's name blanked out, so figures
-    inside names are not read as claims."""
-    for name in sorted([ctx.company_name, *(i.name for i in ctx.items)], key=len, reverse=True):
+    """The text with the cart's product names, the shop's and the shopper's blanked out, so
+    figures inside names are not read as claims."""
+    names = [ctx.company_name, ctx.first_name or "", *(i.name for i in ctx.items)]
+    for name in sorted(names, key=len, reverse=True):
         if name and any(ch.isdigit() for ch in name):
             text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
     return text

@@ -8,6 +8,8 @@ signals, the names of products that are NOT in the cart, the brand voice and the
 from __future__ import annotations
 
 import json
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -76,12 +78,37 @@ def trust_signals(session: Session, cart: Cart) -> tuple[str, ...]:
 
 
 def other_product_names(session: Session, company_id: str, in_cart: set[str]) -> frozenset[str]:
-    names = session.exec(
-        select(Product.name)
-        .where(col(Product.company_id) == company_id, col(Product.id).not_in(in_cart or {""}))
+    """The company's product names (cached a minute per process: a worker writes many
+    messages for one catalog), without the cart's own."""
+    names = _catalog_names(session, company_id)
+    if not in_cart:
+        return frozenset(name for _, name in names)
+    return frozenset(name for product_id, name in names if product_id not in in_cart)
+
+
+_NAMES_TTL = 60.0
+_names_cache: dict[str, tuple[float, tuple[tuple[str, str], ...]]] = {}
+_names_lock = threading.Lock()
+
+
+def _catalog_names(session: Session, company_id: str) -> tuple[tuple[str, str], ...]:
+    now = time.monotonic()
+    with _names_lock:
+        hit = _names_cache.get(company_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    rows = session.exec(
+        select(Product.id, Product.name)
+        .where(col(Product.company_id) == company_id)
+        .order_by(col(Product.sales_count).desc(), col(Product.id))
         .limit(OTHER_NAMES_LIMIT)
     ).all()
-    return frozenset(names)
+    names = tuple((product_id, name) for product_id, name in rows)
+    with _names_lock:
+        if len(_names_cache) > 1000:
+            _names_cache.clear()
+        _names_cache[company_id] = (now + _NAMES_TTL, names)
+    return names
 
 
 def message_facts(

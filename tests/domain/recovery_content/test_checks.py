@@ -348,3 +348,8 @@ def test_a_pinned_offer_placeholder_with_no_offer_is_refused():
                         "Back", "{company}: your cart")  # fmt: skip
     content = render_pinned(pinned, ctx)
     assert "{code}" in content.body and "placeholder" in rules(ctx, content)
+
+
+def test_figures_in_the_shoppers_or_the_shops_name_are_names():
+    ctx = sample_ctx(S.PATTERN_INTERRUPT, first_name="Shopper2", company_name="Shop 24")
+    assert check_message(ctx, TEMPLATES.write(ctx)) == []
