@@ -13,6 +13,7 @@ from functools import lru_cache
 from cart_admin.db import get_engine, session_scope
 from cart_admin.domain.inventory import release_expired_holds
 from cart_admin.domain.save_flow import delivery, detection
+from cart_admin.domain.upsell import ai_ranking
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
 
@@ -82,6 +83,11 @@ def expire_attempts_job() -> int:
         return detection.expire_attempts(session, now=utcnow())
 
 
+def prune_rankings_job() -> int:
+    with session_scope() as session:
+        return ai_ranking.prune_cache(session, now=utcnow())
+
+
 JOBS: dict[str, Job] = {
     "release_expired_holds": Job(release_holds_job, "interval", {"seconds": 60}),
     "detect_abandoned_carts": Job(detect_abandoned_job, "interval", {"seconds": 60}),
@@ -90,4 +96,5 @@ JOBS: dict[str, Job] = {
     ),
     "rescue_stalled_attempts": Job(rescue_stalled_job, "interval", {"seconds": 120}),
     "expire_attempts": Job(expire_attempts_job, "cron", {"minute": 7}),  # hourly
+    "prune_ai_rankings": Job(prune_rankings_job, "cron", {"minute": 37}),  # hourly
 }

@@ -451,3 +451,17 @@ def test_an_hours_rankings_are_capped_per_company(session, shop, anthropic_serve
     later = now + timedelta(minutes=31)  # the hour has passed for all of them
     assert _rank(_ranker(session, shop, anthropic_server, now=later), shop) != RULE_ORDER
     assert len(anthropic_server.requests) == 1
+
+
+def test_rankings_untouched_for_a_week_are_pruned(session, shop) -> None:
+    from cart_admin.domain.upsell.ai_ranking import prune_cache
+
+    now = utcnow()
+    for n, age in enumerate((timedelta(days=8), timedelta(days=6), timedelta(0))):
+        session.add(AIRankingCache(company_id=shop.company.id, key=f"{n:064x}", status="ready",
+                                   created_at=now - age, updated_at=now - age))  # fmt: skip
+    session.commit()
+    assert prune_cache(session, now=now) == 1
+    session.commit()
+    kept = session.exec(select(AIRankingCache.key)).all()
+    assert sorted(kept) == [f"{1:064x}", f"{2:064x}"]

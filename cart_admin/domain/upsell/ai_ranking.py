@@ -60,6 +60,7 @@ RETRY_FAILED_AFTER = timedelta(minutes=5)
 # At most this many new cart compositions are ranked by Claude per company and hour; the rest
 # get the rule ranking (drawers are public: a script could otherwise spend the month's tokens).
 RANKINGS_PER_HOUR = 300
+KEEP_RANKINGS = timedelta(days=7)  # cart contents change; older rankings are pruned hourly
 POOL_WORKERS = 8
 MAX_IN_FLIGHT = 64  # beyond this (Claude slow, many new carts) the rule ranking answers
 
@@ -422,3 +423,12 @@ class AIComplementRanker:
         except FutureTimeout:  # it finishes in the background and fills the cache
             return rule_order
         return apply_picks(picks, rule_order) if picks is not None else rule_order
+
+
+def prune_cache(session: Session, *, now: datetime, older_than: timedelta = KEEP_RANKINGS) -> int:
+    """Delete rankings not touched for a week (keys follow cart contents and stock, so the
+    table would otherwise only grow). Returns how many went."""
+    result = session.execute(
+        sa.delete(AIRankingCache).where(col(AIRankingCache.updated_at) < now - older_than)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
