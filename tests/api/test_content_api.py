@@ -291,3 +291,10 @@ def test_a_new_store_previews_on_a_sample_cart(session):
     stocked = api.post(f"{BASE}/preview", json={"stage": "NUCLEAR_OFFER"}).json()
     assert [i["name"] for i in stocked["items"]] == ["Jasmine Pearls"]
     assert stocked["template"]["failures"] == [] and stocked["offer"] == "30% off"
+
+
+def test_a_gift_only_offer_reads_as_a_sentence(shop):
+    body = {"type": "ABANDONMENT_EMAIL_3", "offer": {"giftWithPurchase": "a tote bag"}}
+    got = shop.api.post(f"{BASE}/generate", json=body).json()
+    assert got["offer"] == "a tote bag" and "A tote bag." in got["body"]
+    assert got["failures"] == []

@@ -145,7 +145,8 @@ def _offer_line(ctx: ContentContext) -> str:
         return ""
     if ctx.code:
         return f"Use code {ctx.code} for {ctx.offer.label}.{_expiry(ctx)}"
-    return f"{ctx.offer.label}."
+    label = ctx.offer.label
+    return f"{label[:1].upper()}{label[1:]}." if label else ""  # "A tote bag.", not "a tote bag."
 
 
 REASON_SUBJECTS = {
