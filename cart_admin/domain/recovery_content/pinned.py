@@ -14,6 +14,7 @@ from cart_admin.domain.save_flow.content import (
     InterventionContent,
     PinnedText,
     _items_phrase,
+    expiry_text,
     money,
 )
 from cart_admin.models import CartSaveStage as S
@@ -34,13 +35,6 @@ FIELDS = ("subject", "preheader", "headline", "body", "cta", "sms")
 LIMITS = {"subject": 200, "preheader": 300, "headline": 200, "body": 4000, "cta": 60, "sms": 480}
 REQUIRED = ("subject", "headline", "body", "cta", "sms")
 TOKEN = re.compile(r"\{([^{}]*)\}")
-
-
-def expiry_text(ctx: ContentContext) -> str:
-    if ctx.code_expires_at is None:
-        return ""
-    local = ctx.code_expires_at.astimezone(ctx.timezone)
-    return f"{local:%b %-d at %-I:%M %p} {local.tzname()}"
 
 
 def values_for(ctx: ContentContext) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cart_admin.domain.recovery_content.checks import CheckFailure
 from cart_admin.domain.recovery_content.trigger_library import SelectedTrigger
-from cart_admin.domain.save_flow.content import ContentContext, money
+from cart_admin.domain.save_flow.content import ContentContext, expiry_text, money
 from cart_admin.domain.save_flow.messages import SMS_OPT_OUT
 from cart_admin.domain.save_flow.stages import spec
 from cart_admin.models import CartSaveStage as S
@@ -81,8 +81,7 @@ def user_prompt(ctx: ContentContext, triggers: list[SelectedTrigger]) -> str:
         if ctx.code:
             offer += f" Code: {ctx.code} (single use, for this cart only)."
         if ctx.code_expires_at is not None:
-            local = ctx.code_expires_at.astimezone(ctx.timezone)
-            offer += f" It expires {local:%b %-d at %-I:%M %p} {local.tzname()}."
+            offer += f" It expires {expiry_text(ctx)}."
         if ctx.offer.savings > 0:
             offer += f" It saves {money(ctx.offer.savings, ctx.currency)} on this cart."
     else:

@@ -133,11 +133,16 @@ def _items_phrase(items: list[ItemLine]) -> str:
     return first if len(items) == 1 else f"{first} and {len(items) - 1} more"
 
 
-def _expiry(ctx: ContentContext) -> str:
+def expiry_text(ctx: ContentContext) -> str:
+    """When the code expires, on the shopper's clock: "Nov 22 at 10:00 AM EST"."""
     if ctx.code_expires_at is None:
         return ""
     local = ctx.code_expires_at.astimezone(ctx.timezone)
-    return f" It expires {local:%b %-d at %-I:%M %p} {local.tzname()}."
+    return f"{local:%b %-d at %-I:%M %p} {local.tzname()}"
+
+
+def _expiry(ctx: ContentContext) -> str:
+    return f" It expires {expiry_text(ctx)}." if ctx.code_expires_at is not None else ""
 
 
 def _offer_line(ctx: ContentContext) -> str:
