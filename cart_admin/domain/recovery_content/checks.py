@@ -13,204 +13,57 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from cart_admin.domain.recovery_content import sms as sms_segments
+from cart_admin.domain.recovery_content.phrases import (
+    AMOUNT_OFF,
+    CLOCK,
+    CODE_LIKE,
+    CODE_VERB,
+    CODE_WORD,
+    COUNTED,
+    CURRENCY_OF,
+    DEADLINE,
+    DURATION,
+    FIELDS,
+    FRACTION_OFF,
+    FRACTIONS,
+    FREE_SHIPPING,
+    GATED,
+    GIFT,
+    GREETING,
+    HOURS_IN,
+    HTML,
+    LINE_BREAK,
+    LINK,
+    MAX_LENGTH,
+    MONEY,
+    MONEY_SUFFIX,
+    MONTH_DAY,
+    NOT_A_CODE,
+    NUMBER,
+    OFFER_WORDS,
+    ONE_LINE,
+    ONLY_N_LEFT,
+    PERCENT,
+    PLACEHOLDER,
+    PRICE_TALK,
+    RATED,
+    REACH,
+    RELATIVE,
+    SCARCITY,
+    SENTENCE,
+    SOCIAL,
+    SUPERLATIVE,
+    SYMBOLS,
+    TENS,
+    UNITS,
+    URGENCY,
+    WEEKDAY,
+    WORD_MONEY,
+    WORD_PERCENT,
+)
 from cart_admin.domain.recovery_content.trigger_library import LOW_STOCK
 from cart_admin.domain.save_flow.content import ContentContext, InterventionContent
 from cart_admin.domain.save_flow.messages import SMS_OPT_OUT
-
-FIELDS = ("subject", "preheader", "headline", "body", "cta", "sms")
-ONE_LINE = ("subject", "preheader", "headline", "cta", "sms")
-MAX_LENGTH = {"subject": 100, "preheader": 160, "headline": 100, "body": 1200, "cta": 40,
-              "sms": 320}  # fmt: skip
-
-MONEY = re.compile(
-    r"(?<![\w.])([$€£]|(?:USD|EUR|GBP|CAD|AUD|US\$|CA\$|A\$)\s?)\s?(\d{1,3}(?:,\d{3})+|\d+)"
-    r"(?:\.(\d{1,2}))?(?!\d)",
-    re.IGNORECASE,
-)
-MONEY_SUFFIX = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?\s?(?:USD|EUR|GBP|CAD|AUD|dollars?|bucks|"
-    r"euros?|pounds?)\b",
-    re.IGNORECASE,
-)
-UNITS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_WORD_NUMBER = (rf"(?:(?:{'|'.join(TENS)})(?:[- ](?:{'|'.join(UNITS[1:10])}))?"
-                rf"|{'|'.join(UNITS)}|(?:a|one) hundred)")  # fmt: skip
-WORD_PERCENT = re.compile(rf"\b({_WORD_NUMBER})\s+per ?cent\b", re.IGNORECASE)
-WORD_MONEY = re.compile(rf"\b{_WORD_NUMBER}\s+(?:dollars?|bucks|euros?|pounds?)\b", re.I)
-FRACTION_OFF = re.compile(
-    r"\b(half|a third|one third|a quarter|one quarter|two thirds)[\s-]+(?:off|(?:the )?price"
-    r"d?)\b|\b(?:bogo|buy one,? get one)\b|\b(?:two|2) for (?:the price of )?(?:one|1)\b",
-    re.IGNORECASE,
-)
-FRACTIONS = {"half": Decimal(50), "a quarter": Decimal(25), "one quarter": Decimal(25)}
-CODE_WORD = re.compile(
-    r"\b(?:code|coupon|promo(?:tion)?(?: code)?|voucher)\s*(?:is\s*)?[:\-]?\s*[\"'“]?"
-    r"([A-Za-z0-9][A-Za-z0-9-]{2,})",
-    re.IGNORECASE,
-)
-NOT_A_CODE = frozenset(
-    [
-        "below",
-        "above",
-        "at",
-        "in",
-        "is",
-        "expires",
-        "expire",
-        "for",
-        "to",
-        "and",
-        "when",
-        "will",
-        "works",
-        "here",
-        "this",
-        "that",
-        "it",
-        "its",
-        "the",
-        "your",
-        "you",
-        "our",
-        "on",
-        "of",
-        "with",
-        "before",
-        "by",
-        "until",
-        "today",
-        "now",
-        "only",
-        "just",
-        "once",
-        "applies",
-        "applied",
-        "automatically",
-        "gives",
-        "takes",
-        "saves",
-        "free",
-        "code",
-    ]
-)
-NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-REACH = re.compile(r"\b(?:add|spend|more|away|reach|over|above|orders? of|qualif\w*|unlock|"
-                   r"just)\b", re.IGNORECASE)  # fmt: skip
-LINE_BREAK = re.compile(r"[\n\r\x0b\x0c\x85\u2028\u2029]")
-AMOUNT_OFF = re.compile(
-    r"(?:[$€£]\s?\d[\d,]*(?:\.\d\d)?)\s+(?:off|discount|back)\b"
-    r"|\bsave\s+(?:an extra\s+)?[$€£]\s?\d[\d,]*(?:\.\d\d)?",
-    re.IGNORECASE,
-)
-PRICE_TALK = re.compile(
-    r"\bon sale\b|\breduced (?:the |our |its )?prices?|\bprice (?:drop|cut)|\bmarked down"
-    r"|\bclearance\b|\b(?:two|2)[- ]for[- ](?:one|1)\b",
-    re.IGNORECASE,
-)
-DEADLINE = re.compile(r"\b(?:expir\w*|ends?|valid|good (?:for|until|through)|lasts?|until|"
-                      r"before|by)\b", re.IGNORECASE)  # fmt: skip
-MONTH_DAY = re.compile(
-    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? (\d{1,2})\b", re.IGNORECASE
-)
-WEEKDAY = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b", re.IGNORECASE)
-CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap])\.?m\b", re.IGNORECASE)
-RELATIVE = re.compile(
-    r"\b(?:tonight|tomorrow|today|midnight|noon|this (?:weekend|week|month)|end of (?:the )?"
-    r"(?:day|week|month)|next (?:week|month))\b",
-    re.IGNORECASE,
-)
-DURATION = re.compile(rf"\b(\d+|a|an|one|{_WORD_NUMBER})[- ](hours?|days?|weeks?)\b", re.I)
-SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-# A token in capitals after "use", "enter", "apply"...: a code, whatever its shape.
-CODE_VERB = re.compile(r"\b(?i:use|enter|apply|redeem|type)\s+[\"'“]?([A-Z][A-Z0-9-]{3,})\b")
-PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
-CODE_LIKE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:-[A-Z0-9]+)*\b")
-LINK = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
-HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
-PLACEHOLDER = re.compile(r"\{\{?\s*[A-Za-z_]+\s*\}?\}|\[(?:[A-Z][A-Za-z ]*|[a-z_ ]+)\]")
-GREETING = re.compile(r"^\s*(?:Hi|Hello|Hey|Dear)\s+([A-Z][\w'-]+)")
-
-SCARCITY = re.compile(
-    r"\bonly \d+ (?:left|remaining)|\b(?:low|limited) stock|\bselling (?:out|fast)"
-    r"|\balmost (?:gone|sold out)|\brunning (?:out|low)|\blast (?:few|units?|ones? (?:left|in "
-    r"stock))\b|\bfew left|\bwhile (?:stocks|supplies) last|\b\d+ (?:left|remaining)\b"
-    r"|\bleft in stock|\bgoing fast|\bhigh demand"
-    rf"|\b{_WORD_NUMBER} (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining)\b",
-    re.IGNORECASE,
-)
-ONLY_N_LEFT = re.compile(
-    rf"\b(\d+|{_WORD_NUMBER}) (?:(?:units?|items?|pieces?|bags?) )?(?:left|remaining|in stock)\b",
-    re.IGNORECASE,
-)
-URGENCY = re.compile(
-    r"\bexpir\w*|\bends? (?:today|tonight|soon|in|at|on)\b|\blimited[- ]time|\btoday only"
-    r"|\b\d+ (?:hours?|minutes?|days?) left|\blast chance|\bcountdown|\bbefore it'?s gone"
-    r"|\bends? midnight|\bdeadline",
-    re.IGNORECASE,
-)
-SOCIAL = re.compile(
-    r"\b(?:best[- ]?sell\w*|top[- ]rated|most popular|trending|fan favou?rite)"
-    r"|\b\d(?:\.\d)? ?(?:stars?|/ ?5)\b|\brated\b|\bpeople (?:are )?(?:viewing|looking|watching)",
-    re.IGNORECASE,
-)
-COUNTED = re.compile(
-    r"\b(\d[\d,]*)\+?\s+(?:happy |other |verified )?(?:reviews?|ratings?|customers|shoppers|"
-    r"people|buyers|fans)\b",
-    re.IGNORECASE,
-)
-RATED = re.compile(r"\brated (\d(?:\.\d+)?)", re.IGNORECASE)
-SUPERLATIVE = re.compile(
-    r"\b(?:lowest|best) prices?\b|\bcheapest\b|\bguarantee\w*|#1\b|\bnumber one\b"
-    r"|\baward[- ]winning|\bclinically|\bscientifically|\bproven\b|\bmoney[- ]back"
-    r"|\bprices? (?:will )?(?:go(?:es)? up|increase|rise)|\bprices? (?:are )?rising"
-    r"|\bnever (?:again|be this)\b|\bonce in a lifetime",
-    re.IGNORECASE,
-)
-OFFER_WORDS = re.compile(r"\bdiscount|\bcoupon|\bpromo(?:tion(?:al)?)? code|\b% off\b|\boff your\b",
-                         re.IGNORECASE)  # fmt: skip
-FREE_SHIPPING = re.compile(
-    r"\bfree (?:shipping|delivery)|\bships? (?:for )?free\b"
-    r"|\b(?:shipping|delivery)(?: is| costs?| fees?)? (?:on us|free|covered|waived|included)"
-    r"|\bno (?:shipping|delivery) (?:costs?|charges?|fees?)|\bzero (?:shipping|delivery)"
-    r"|\bwe(?:'ll| will)? (?:cover|pay(?: for)?) (?:the |your )?(?:shipping|delivery)"
-    r"|\bship(?:s|ping)? (?:it |them |this |your (?:order|cart|items?) |everything )?(?:for )?"
-    r"free\b|\b(?:shipping|delivery)(?:'s| is| are)? (?:on us|on the house|complimentary)"
-    r"|\bwaiv\w* (?:the |your |all )?(?:shipping|delivery)|\b(?:shipping|delivery) (?:fees? )?"
-    r"(?:is |are |will be )?waived|\bcomplimentary (?:shipping|delivery)",
-    re.IGNORECASE,
-)
-GIFT = re.compile(r"\bfree gift|\bgift with (?:your )?purchase|\bbonus gift|\bfree sample",
-                  re.IGNORECASE)  # fmt: skip
-# Promises only a branch suggestion the merchant switched on may make.
-GATED = (
-    (re.compile(r"\bprice[- ]match|\bwe'?ll match\b|\bmatch (?:it|the price)", re.I), "match"),
-    (re.compile(r"\bsplit (?:it |your order )?into|\binstal+ments?\b|\bpay in \d|\bpayments? "
-                r"with\b|\bafterpay|\bklarna|\baffirm\b|\bpay later\b", re.I), "payments"),
-    (re.compile(r"\b(?:local|in-store|curbside|store|free) pick-? ?up\b|\bpick(?:-| )?up in"
-                r" (?:store|person)", re.I), "pickup"),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -259,18 +112,6 @@ def _money_found(text: str) -> list[tuple[str, Decimal]]:
     return found
 
 
-CURRENCY_OF = {
-    "USD": {"USD"},
-    "CAD": {"CAD", "USD"},
-    "AUD": {"AUD", "USD"},
-    "EUR": {"EUR"},
-    "GBP": {"GBP"},
-}  # fmt: skip  ("$" reads as USD; CAD and AUD shops print "$")
-SYMBOLS = {"$": "USD", "us$": "USD", "ca$": "CAD", "a$": "AUD", "€": "EUR", "£": "GBP",
-           "dollar": "USD", "dollars": "USD", "bucks": "USD", "euro": "EUR", "euros": "EUR",
-           "pound": "GBP", "pounds": "GBP"}  # fmt: skip
-
-
 def _currencies(text: str) -> list[tuple[str, str]]:
     """(what was written, its currency) for every amount in the text."""
     found = []
@@ -291,9 +132,6 @@ def _without_names(ctx: ContentContext, text: str) -> str:
         if name and any(ch.isdigit() for ch in name):
             text = re.sub(re.escape(name), " ", text, flags=re.IGNORECASE)
     return text
-
-
-HOURS_IN = {"hour": 1, "day": 24, "week": 168}
 
 
 def _check_deadline(ctx: ContentContext, name: str, text: str, fail) -> None:
@@ -326,9 +164,7 @@ def _check_deadline(ctx: ContentContext, name: str, text: str, fail) -> None:
             count = 1 if said in ("a", "an") else (int(said) if said.isdigit()
                                                    else _word_number(said))  # fmt: skip
             unit = m.group(2).lower().rstrip("s")
-            hours = (
-                None if count is None else int(count) * {"hour": 1, "day": 24, "week": 168}[unit]
-            )
+            hours = None if count is None else int(count) * HOURS_IN[unit]
             if ctx.offer_valid_hours is None or hours != ctx.offer_valid_hours:
                 fail(name, "claim", f"says {m.group(0)!r}, which is not how long the code works")
 
