@@ -1,12 +1,21 @@
 """A local fake of Twilio's REST API for the real ``twilio`` client.
 
 A real HTTP server on 127.0.0.1 (a free port, ``http.server`` in a thread) that answers
-``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` like Twilio: form-encoded
-parameters, HTTP basic auth checked against the configured SID and token (401 otherwise),
-a message resource with a fresh ``SM...`` SID and status "queued". Every request is
-recorded. ``server.mode`` switches failures: Twilio's 400 error bodies (21211 invalid
-number, 21610 unsubscribed), 429, 500, or no answer at all. Point the client at
-``server.base_url`` (``TWILIO_API_BASE_URL``). More resources are routes in ``_ROUTES``.
+like Twilio, with form-encoded parameters and HTTP basic auth checked against the configured
+SID and token (401, code 20003, otherwise):
+
+- ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``: 201 and a message resource with a
+  fresh ``SM...`` SID and status "queued"; 400 (21604) without To, Body or From.
+- ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json``: 201 and a call resource with a
+  fresh ``CA...`` SID, status "queued" and direction "outbound-api"; 400 without To
+  (21201), From (21213), or all of Url, Twiml and ApplicationSid (21205).
+
+Every request is recorded (``requests``; ``messages`` and ``calls`` are the ones that
+created something). ``form`` keeps one value per parameter, ``form_lists`` every value of a
+repeated one (``StatusCallbackEvent``). ``server.mode`` switches failures for every
+resource: Twilio's 400 error bodies (21211 invalid number, 21610 unsubscribed), 429, 500,
+or no answer at all. Point the client at ``server.base_url`` (``TWILIO_API_BASE_URL``).
+More resources are routes in ``_ROUTES``.
 
 Use the ``twilio_server`` fixture by importing it into a test module::
 
@@ -31,6 +40,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 HANG_SECONDS = 60.0  # the server's stop ends the wait sooner
+POLL_SECONDS = 0.05  # how soon stop() ends serve_forever (its default: 0.5 s per test)
 API_VERSION = "2010-04-01"
 
 
@@ -57,8 +67,9 @@ class RecordedRequest:
     path: str
     account_sid: str
     auth: tuple[str, str] | None  # (user, password) of the basic auth header
-    form: dict[str, str]
+    form: dict[str, str]  # the last value of each parameter
     status: int  # what the fake answered (0: no answer)
+    form_lists: dict[str, list[str]] = field(default_factory=dict)  # every value, in order
 
 
 @dataclass
@@ -83,13 +94,20 @@ class FakeTwilio:
         """The Messages.json requests that created a message."""
         return [r for r in self.requests if r.path.endswith("/Messages.json") and r.status == 201]
 
+    @property
+    def calls(self) -> list[RecordedRequest]:
+        """The Calls.json requests that created a call."""
+        return [r for r in self.requests if r.path.endswith("/Calls.json") and r.status == 201]
+
     # Lifecycle -----------------------------------------------------------------------
     def start(self) -> FakeTwilio:
         self._stopping.clear()
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -114,7 +132,12 @@ class FakeTwilio:
             self.requests.append(request)
 
     def _answer(
-        self, method: str, path: str, auth: tuple[str, str] | None, form: dict[str, str]
+        self,
+        method: str,
+        path: str,
+        auth: tuple[str, str] | None,
+        form: dict[str, str],
+        form_lists: dict[str, list[str]] | None = None,
     ) -> tuple[int, dict[str, Any]] | None:
         """Status and JSON body of the answer; None: do not answer."""
         for route_method, pattern, resource in _ROUTES:
@@ -131,7 +154,8 @@ class FakeTwilio:
                 body = _error(status, code, message)
             else:
                 status, body = resource(self, account_sid, form)
-            self._record(RecordedRequest(method, path, account_sid, auth, form, status))
+            lists = form_lists if form_lists is not None else {k: [v] for k, v in form.items()}
+            self._record(RecordedRequest(method, path, account_sid, auth, form, status, lists))
             return None if status == 0 else (status, body)
         return 404, _error(404, 20404, f"The requested resource {path} was not found")
 
@@ -176,10 +200,69 @@ def _create_message(fake: FakeTwilio, account_sid: str, form: dict[str, str]) ->
     }
 
 
+def _create_call(fake: FakeTwilio, account_sid: str, form: dict[str, str]) -> tuple[int, dict]:
+    if not form.get("To"):
+        return 400, _error(400, 21201, "No 'To' number is specified")
+    if not form.get("From"):
+        return 400, _error(400, 21213, "No 'From' number is specified")
+    if not (form.get("Url") or form.get("Twiml") or form.get("ApplicationSid")):
+        return 400, _error(
+            400, 21205, "Url parameter is required. Please provide a Url, Twiml or ApplicationSid."
+        )
+    sid = "CA" + uuid.uuid4().hex
+    now = formatdate(usegmt=True)
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Calls/{sid}.json"
+    base = uri.removesuffix(".json")
+    return 201, {
+        "sid": sid,
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "parent_call_sid": None,
+        "to": form["To"],
+        "to_formatted": form["To"],
+        "from": form["From"],
+        "from_formatted": form["From"],
+        "phone_number_sid": "PN" + uuid.uuid4().hex,
+        "status": "queued",
+        "direction": "outbound-api",
+        "answered_by": None,
+        "start_time": None,
+        "end_time": None,
+        "duration": None,
+        "price": None,
+        "price_unit": "USD",
+        "forwarded_from": None,
+        "group_sid": None,
+        "caller_name": None,
+        "queue_time": "0",
+        "trunk_sid": None,
+        "annotation": None,
+        "date_created": now,
+        "date_updated": now,
+        "uri": uri,
+        "subresource_uris": {
+            name: f"{base}/{name.title().replace('_', '')}.json"
+            for name in (
+                "feedback",
+                "notifications",
+                "recordings",
+                "streams",
+                "payments",
+                "user_defined_message_subscriptions",
+                "user_defined_messages",
+                "events",
+                "siprec",
+                "transcriptions",
+            )
+        },
+    }
+
+
 _Resource = Callable[[FakeTwilio, str, dict[str, str]], tuple[int, dict]]
 _ACCOUNT = rf"/{API_VERSION}/Accounts/(?P<account_sid>AC[0-9a-fA-F]{{32}})"
 _ROUTES: list[tuple[str, re.Pattern[str], _Resource]] = [
     ("POST", re.compile(_ACCOUNT + r"/Messages\.json"), _create_message),
+    ("POST", re.compile(_ACCOUNT + r"/Calls\.json"), _create_call),
 ]
 
 
@@ -201,9 +284,12 @@ def _handler_for(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
         def _handle(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode("utf-8", errors="replace")
-            form = dict(parse_qsl(raw, keep_blank_values=True))
+            pairs = parse_qsl(raw, keep_blank_values=True)
+            form_lists: dict[str, list[str]] = {}
+            for name, value in pairs:
+                form_lists.setdefault(name, []).append(value)
             auth = _basic_auth(self.headers.get("Authorization"))
-            answer = fake._answer(method, self.path.split("?")[0], auth, form)
+            answer = fake._answer(method, self.path.split("?")[0], auth, dict(pairs), form_lists)
             if answer is None:
                 fake._stopping.wait(HANG_SECONDS)
                 self.close_connection = True
