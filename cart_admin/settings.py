@@ -108,6 +108,21 @@ class Settings(BaseSettings):
         "answers with the rule ranking (the reply is still cached for the next request).",
     )
 
+    ai_voice_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=10,
+        description="How long a call waits for Claude to understand a reply before it uses the "
+        "script's trigger phrases (the caller is waiting).",
+    )
+    voice_queue_interval_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=720,
+        description="How often the call queue looks for carts to call (spec: every 30 minutes); "
+        "call hours are checked in each shopper's own time zone.",
+    )
+
     # Feature flags of the deployment plan.
     enable_cart_theming: bool = True
     enable_mi_cart_save: bool = True

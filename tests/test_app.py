@@ -36,6 +36,7 @@ def test_mounted_api_and_scheduler_lifespan(db_url: str) -> None:
         "release_expired_holds",
         "rescue_stalled_attempts",
         "run_due_interventions",
+        "voice_call_queue",  # every VOICE_QUEUE_INTERVAL_MINUTES, and at start-up
     ]
     for job in ticks:  # the interval jobs ran at start-up, without an error
         assert job["last_run_at"] is not None and job["last_error"] is None, job

@@ -20,6 +20,7 @@ from cart_admin.api import (
     recovery_links,
     themes,
     upsells,
+    voice,
 )
 
 
@@ -67,6 +68,8 @@ def create_api() -> FastAPI:
     api.include_router(themes.router)  # before admin: its static paths win over /{page_id}
     api.include_router(catalog.router)
     api.include_router(admin.router)
+    api.include_router(voice.router)  # before cart_save: its /{attempt_id} paths
+    api.include_router(voice.webhooks)
     api.include_router(cart_save.router)
     api.include_router(content.router)
     api.include_router(recovery_links.router)

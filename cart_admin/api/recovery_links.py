@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
-from twilio.request_validator import RequestValidator
 
 from cart_admin.api.deps import NowDep, SessionDep
+from cart_admin.api.twilio_auth import verified_params
 from cart_admin.domain.save_flow import links
 from cart_admin.domain.save_flow.messages import SURVEY_REASONS
 from cart_admin.domain.tenancy import NotFound
@@ -155,14 +155,8 @@ def unsubscribe(token: Token, session: SessionDep, now: NowDep) -> HTMLResponse:
 @router.post("/api/webhooks/twilio/sms", include_in_schema=False)
 async def inbound_sms(request: Request, session: SessionDep, now: NowDep) -> Response:
     """Twilio's inbound-message webhook: verified by `X-Twilio-Signature`; STOP opts out."""
-    settings = get_settings()
-    form = dict(await request.form())
-    params = {k: str(v) for k, v in form.items()}
-    url = settings.callback_base_url + request.url.path
-    signature = request.headers.get("X-Twilio-Signature", "")
-    token = settings.twilio_auth_token
-    if not token or not RequestValidator(token).validate(url, params, signature):
-        return Response("Invalid Twilio signature.", status_code=status.HTTP_403_FORBIDDEN,
-                        media_type="text/plain")  # fmt: skip
+    params = await verified_params(request)
+    if isinstance(params, Response):
+        return params
     links.sms_stop(session, phone=params.get("From", ""), body=params.get("Body", ""), now=now)
     return Response("<Response/>", media_type="application/xml")

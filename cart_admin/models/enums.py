@@ -316,3 +316,4 @@ class AIPurpose(StrEnum):
     CONTENT_PREVIEW = "CONTENT_PREVIEW"  # the content page's previews
     UPSELL_RANKING = "UPSELL_RANKING"
     THEME = "THEME"
+    VOICE_INTENT = "VOICE_INTENT"  # what a shopper meant on a recovery call

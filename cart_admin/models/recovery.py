@@ -211,3 +211,11 @@ class CartVoiceCall(Timestamped, table=True):
     transcript: list[dict] | None = json_nullable()
     sentiment: Sentiment | None = Field(default=None, sa_type=enum_column(Sentiment), nullable=True)
     error_message: str | None = Field(default=None, max_length=2000)
+    error_code: str | None = Field(default=None, max_length=32)
+    # The save-flow row the call belongs to (its tracking token is the texted link's).
+    intervention_id: str | None = fk("cart_interventions", nullable=True)
+    answered_by: str | None = Field(default=None, max_length=32)  # Twilio's AnsweredBy
+    # The script's state between webhooks: node, turn, the facts the call says, last TwiML.
+    script_state: dict | None = json_nullable()
+    # Who placed it (queue/admin), what it did (code applied, link texted), notes.
+    details: dict | None = json_nullable()

@@ -14,6 +14,8 @@ from cart_admin.db import get_engine, session_scope
 from cart_admin.domain.inventory import release_expired_holds
 from cart_admin.domain.save_flow import delivery, detection
 from cart_admin.domain.upsell import ai_ranking
+from cart_admin.domain.voice import queue as voice_queue
+from cart_admin.domain.voice.service import VoiceService
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
 
@@ -83,6 +85,25 @@ def expire_attempts_job() -> int:
         return detection.expire_attempts(session, now=utcnow())
 
 
+def voice_queue_job() -> dict[str, int]:
+    """Place the due recovery calls (spec §7 cron); each shopper's call hours are checked."""
+    settings = get_settings()
+    if not settings.enable_mi_cart_save:
+        return {}
+    counts = voice_queue.run_queue(
+        get_engine(),
+        VoiceService.from_settings(settings),
+        now_fn=utcnow,
+        worker=worker_name(),
+        enabled=settings.enable_voice_recovery,
+        lease=timedelta(seconds=settings.intervention_lease_seconds),
+        stopping=STOPPING.is_set,
+    )
+    if counts:
+        log.info("voice calls: %s", counts)
+    return counts
+
+
 def prune_rankings_job() -> int:
     with session_scope() as session:
         return ai_ranking.prune_cache(session, now=utcnow())
@@ -97,4 +118,8 @@ JOBS: dict[str, Job] = {
     "rescue_stalled_attempts": Job(rescue_stalled_job, "interval", {"seconds": 120}),
     "expire_attempts": Job(expire_attempts_job, "cron", {"minute": 7}),  # hourly
     "prune_ai_rankings": Job(prune_rankings_job, "cron", {"minute": 37}),  # hourly
+    # Spec §7: every 30 minutes; call hours are each shopper's own, so it runs around the clock.
+    "voice_call_queue": Job(
+        voice_queue_job, "interval", {"minutes": get_settings().voice_queue_interval_minutes}
+    ),
 }

@@ -128,7 +128,6 @@ def claim_due(
         col(CartIntervention.lease_expires_at) < now,
     )
     due = sa.and_(
-        col(CartIntervention.channel) != Channel.VOICE,  # calls have their own queue
         col(CartIntervention.status) == InterventionStatus.SCHEDULED,
         col(CartIntervention.scheduled_at) <= now,
         free,
@@ -140,6 +139,7 @@ def claim_due(
     query = (
         select(CartIntervention.id, CartIntervention.lease_token)
         .where(sa.or_(due, stuck))
+        .where(col(CartIntervention.channel) != Channel.VOICE)  # calls have their own queue
         .order_by(col(CartIntervention.scheduled_at))
         .limit(limit)
     )

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -27,9 +28,13 @@ from cart_admin.models import (
     CartSaveOutcome,
     CartSaveStatus,
     CartStatus,
+    CartVoiceCall,
+    Channel,
     Customer,
     DiscountCode,
     InterventionStatus,
+    InterventionType,
+    VoiceCallOutcome,
 )
 from cart_admin.models import CartSaveStage as S
 
@@ -194,6 +199,8 @@ def schedule_stage(
     """Create the stage's rows (idempotent); a due time already past becomes `now`."""
     spec = BY_STAGE[stage]
     channels = config.channels_for(spec.key)
+    if stage is S.NUCLEAR_OFFER and wants_call(config, attempt.cart_value):
+        channels = [*channels, Channel.VOICE]
     existing = {
         (row.step, row.channel)
         for row in session.exec(
@@ -218,7 +225,7 @@ def schedule_stage(
                 step=step,
                 channel=channel,
                 channels=[str(channel)],
-                type=spec.kind,
+                type=InterventionType.VOICE_CALL if channel is Channel.VOICE else spec.kind,
                 scheduled_at=first_due if step == 0 else max(due, now),
                 tracking_token=new_tracking_token(),
             )
@@ -232,6 +239,13 @@ def schedule_stage(
     attempt.scheduled_at = min(pending)
     session.add(attempt)
     return rows
+
+
+def wants_call(config: SaveFlowConfig, cart_value: Decimal) -> bool:
+    """Spec §2: the Nuclear offer stage adds a phone call for carts worth at least
+    `minCartValueForVoice` when `voiceCallEnabled`; the voice queue decides when (spec §7)."""
+    nuclear = config.stages.nuclear_offer
+    return nuclear.voice_call_enabled and cart_value >= nuclear.min_cart_value_for_voice
 
 
 def paused_seconds(attempt: CartSaveAttempt) -> float:
@@ -256,9 +270,11 @@ def next_stage(config: SaveFlowConfig, current: S) -> StageSpec | None:
 
 
 def pending_count(session: Session, attempt_id: str, stage: S | None = None) -> int:
+    # A call waits for the shopper's call hours and its own queue; the flow does not wait.
     query = select(sa.func.count()).where(
         col(CartIntervention.cart_save_attempt_id) == attempt_id,
         col(CartIntervention.status).in_(PENDING),
+        col(CartIntervention.channel) != Channel.VOICE,
     )
     if stage is not None:
         query = query.where(col(CartIntervention.stage) == stage)
@@ -565,6 +581,12 @@ def on_cart_converted(session: Session, cart: Cart, *, now: datetime) -> CartSav
             row.status = InterventionStatus.CONVERTED
             session.add(row)
             attempt.accepted_offer = row.offer_included
+            if row.channel is Channel.VOICE:  # the call's code or link brought the order
+                session.execute(
+                    sa.update(CartVoiceCall)
+                    .where(col(CartVoiceCall.intervention_id) == row.id)
+                    .values(outcome=VoiceCallOutcome.RECOVERED, updated_at=now)
+                )
         complete(session, attempt, attribution.outcome, now=now)
     others: list[CartSaveAttempt] = []
     if cart.customer_id or cart.email:
