@@ -23,6 +23,7 @@ from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
     presets,
     save_flow,
     theme_editor,
+    voice,
 )
 from cart_admin.worker.scheduler import install_jobs, mark_started, mark_stopped
 

@@ -74,18 +74,19 @@ def _add_discount_codes(world: World, created: datetime) -> None:
 
 
 def _add_flow_config(world: World) -> None:
-    """Empty settings mean the spec's defaults (delays, channels, caps)."""
+    """Empty settings mean the spec's defaults (delays, channels, caps); the Nuclear offer
+    stage calls, as the demo's call log shows, with the agent its transcripts name."""
     created = world.now - COMPANY_AGE
     world.rows.add(
         CartSaveFlowConfig,
         id=world.rng.hex_id(),
         company_id=world.company_id,
         enabled=True,
-        stages={},
+        stages={"nuclearOffer": {"voiceCallEnabled": True}},
         timing={},
         offers={},
         channels={},
-        voice={},
+        voice={"agentName": "Jamie"},
         triggers={},
         created_at=created,
         updated_at=created,
