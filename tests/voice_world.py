@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -74,7 +75,7 @@ def make_shop(
         "email_consent": True,
         "sms_consent": True,
         "voice_consent": True,
-        "lifetime_value": "480.00",
+        "lifetime_value": Decimal("480.00"),
         "order_count": 3,
         **customer_fields,
     }

@@ -53,10 +53,10 @@ class SimulateBody(_Body):
 
 
 class TranscriptTurn(BaseModel):
-    role: str
+    role: str  # agent | customer
     text: str
-    turn: int
-    at: str
+    turn: int | None = None
+    at: str | None = None
     intent: str | None = None
     by: str | None = None
     rule: str | None = None

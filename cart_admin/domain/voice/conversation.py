@@ -391,7 +391,12 @@ def _settle_row(session: Session, call: CartVoiceCall, now: datetime) -> None:
         return
     if call.answered_at is not None and row.delivered_at is None:
         row.delivered_at = call.answered_at
-        if row.status in (InterventionStatus.SENT, InterventionStatus.SENDING):
+        # FAILED too: a call the rescue gave up on as unknown did ring, and was answered.
+        if row.status in (
+            InterventionStatus.SENT,
+            InterventionStatus.SENDING,
+            InterventionStatus.FAILED,
+        ):
             row.status = InterventionStatus.DELIVERED
     elif call.status is VoiceCallStatus.FAILED and row.status is InterventionStatus.SENT:
         row.status = InterventionStatus.FAILED

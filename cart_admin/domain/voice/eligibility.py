@@ -96,6 +96,12 @@ def day_start(now: datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(local.date(), time(0), tzinfo=tz).astimezone(UTC)
 
 
+def next_day_start(now: datetime, tz: ZoneInfo) -> datetime:
+    """The next local midnight (a day of 23 or 25 hours when the clocks change)."""
+    tomorrow = now.astimezone(tz).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=tz).astimezone(UTC)
+
+
 def assess(
     candidate: Candidate,
     config: VoiceRecoveryConfig,
@@ -144,7 +150,7 @@ def assess(
             )
         if config.exclude_first_time_buyers and customer.order_count == 0:
             return never("excludeFirstTimeBuyers", "First-time buyers are not called.")
-        if now >= window_closes:
+        if now > window_closes:
             return never(
                 "maxAbandonmentHours",
                 f"Abandoned more than {config.max_abandonment_hours} hours ago.",
@@ -186,7 +192,7 @@ def assess(
         return wait("callHours", reason, opens)
     if not manual and calls_today >= config.max_calls_per_day:
         company_tz = zone(config.timezone)
-        tomorrow = day_start(now, company_tz) + timedelta(days=1)
+        tomorrow = next_day_start(now, company_tz)
         reason = f"Today's {config.max_calls_per_day} calls are made."
         if tomorrow >= window_closes:
             return never("maxCallsPerDay", reason)

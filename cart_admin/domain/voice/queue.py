@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from cart_admin.channels.base import ChannelError
@@ -37,7 +38,6 @@ from cart_admin.models import (
     Cart,
     CartIntervention,
     CartSaveAttempt,
-    CartSaveFlowConfig,
     CartVoiceCall,
     Channel,
     Company,
@@ -167,12 +167,17 @@ def _settle(session: Session, row_id: str, verdict: Verdict, now: datetime) -> N
 
 
 def _lock_company(session: Session, company_id: str) -> None:
-    """Serialise the daily quota across workers (SQLite serialises every writer anyway)."""
-    session.exec(
-        select(CartSaveFlowConfig.id)
-        .where(col(CartSaveFlowConfig.company_id) == company_id)
-        .with_for_update()
-    ).first()
+    """Serialise dialling decisions per company (the daily quota, one call per shopper) across
+    workers and the API: a row lock on PostgreSQL; on SQLite a no-op write, which takes the
+    database's write lock before anything is read."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Company.id).where(col(Company.id) == company_id).with_for_update())
+    else:
+        session.execute(
+            sa.update(Company)
+            .where(col(Company.id) == company_id)
+            .values(id=Company.id, updated_at=Company.updated_at)
+        )
 
 
 def _claim(
@@ -494,6 +499,7 @@ def initiate(
         attempt = session.get(CartSaveAttempt, attempt_id)
         if attempt is None or attempt.company_id != company_id:
             raise LookupError("No such save attempt.")
+        _lock_company(session, company_id)  # the queue may be dialling this shopper right now
         open_call = session.exec(
             select(CartVoiceCall.id).where(
                 col(CartVoiceCall.cart_save_attempt_id) == attempt_id,
@@ -506,6 +512,8 @@ def initiate(
         company = session.get(Company, company_id)
         assert cart is not None and company is not None
         config = load_voice_config(session, company_id)
+        if not config.enabled:
+            raise CallRefused(Verdict(Decision.NEVER, "enabled", "Voice recovery is switched off."))
         candidate = eligibility.candidate_for(session, cart, attempt)
         verdict = eligibility.assess(candidate, config, now=now, calls_today=0, manual=True)
         if not verdict.call:
@@ -533,7 +541,10 @@ def initiate(
             lease_expires_at=now + LEASE,
         )
         session.add(row)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # the same "call now" a moment ago
+            raise flow.FlowError("A call to this shopper was just placed.") from exc
         call = _new_call(
             session,
             row,

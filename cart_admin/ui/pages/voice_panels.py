@@ -75,7 +75,7 @@ def simulator_panel() -> rx.Component:
     conversation = card(
         rx.hstack(
             rx.select.root(
-                rx.select.trigger(min_width="260px"),
+                rx.select.trigger(min_width="260px", id="sim-cart"),
                 rx.select.content(
                     rx.select.item("Sample cart (Sam, 2 items, $245.00)", value=SAMPLE_CART),
                     rx.foreach(
@@ -84,7 +84,6 @@ def simulator_panel() -> rx.Component:
                 ),
                 value=VoiceState.sim_cart,
                 on_change=VoiceState.choose_cart,
-                id="sim-cart",
             ),
             rx.button(
                 rx.icon("phone-call", size=14),
@@ -372,7 +371,7 @@ def calls_panel() -> rx.Component:
             rx.text("Call log", size="3", weight="bold", flex="1"),
             rx.text(VoiceState.calls_total, " calls", size="2", color_scheme="gray"),
             rx.select.root(
-                rx.select.trigger(width="200px"),
+                rx.select.trigger(width="200px", id="calls-filter"),
                 rx.select.content(
                     rx.select.item("All outcomes", value="all"),
                     *[
@@ -382,7 +381,6 @@ def calls_panel() -> rx.Component:
                 ),
                 value=VoiceState.outcome_filter,
                 on_change=VoiceState.set_outcome_filter,
-                id="calls-filter",
             ),
             align="center",
             spacing="3",
