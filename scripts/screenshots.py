@@ -25,6 +25,7 @@ PAGES = {
     "save-flow": "/recovery/flow",
     "attempts": "/recovery/attempts",
     "content": "/recovery/content",
+    "voice": "/recovery/voice",
 }
 FULL_PAGE = {"save-flow", "content"}  # long pages: the whole of it
 
@@ -47,7 +48,23 @@ def main(base_url: str) -> None:
             page.wait_for_timeout(2500)  # iframes (preset thumbnails) load lazily
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=name in FULL_PAGE)
             print(OUT / f"{name}.png")
+        voice_simulator(page, base_url)
         browser.close()
+
+
+def voice_simulator(page, base_url: str) -> None:
+    """The simulator through a price objection to an accepted discount."""
+    page.goto(f"{base_url}/recovery/voice")
+    page.locator("#voice-tab-simulator").click()
+    page.locator("#sim-start").click()
+    expect(page.locator(".sim-agent").first).to_be_visible(timeout=15_000)
+    for words in ("Yes, speaking", "Sure", "It was too expensive", "Yes please"):
+        before = page.locator(".sim-agent").count()
+        page.locator(".sim-quick", has_text=words).first.click()
+        page.wait_for_function(f"document.querySelectorAll('.sim-agent').length > {before}")
+    path = OUT / "voice-simulator.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(path)
 
 
 if __name__ == "__main__":

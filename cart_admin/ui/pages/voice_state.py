@@ -496,8 +496,8 @@ OBJECTIONS = "script.objectionHandling.patterns"
 
 
 def _turn_note(turn: dict) -> str:
-    if turn.get("role") != "customer":
-        return ""
+    if turn.get("role") != "customer" or "intent" not in turn:
+        return ""  # the agent, or a call recorded without matching (imported, demo)
     if turn.get("rule"):
         return f"understood as {turn['rule']} ({turn.get('by', 'pattern')})"
     if turn.get("intent"):
