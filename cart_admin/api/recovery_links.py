@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from cart_admin.api.deps import NowDep, SessionDep
 from cart_admin.api.twilio_auth import verified_params
@@ -158,5 +159,7 @@ async def inbound_sms(request: Request, session: SessionDep, now: NowDep) -> Res
     params = await verified_params(request)
     if isinstance(params, Response):
         return params
-    links.sms_stop(session, phone=params.get("From", ""), body=params.get("Body", ""), now=now)
+    await run_in_threadpool(
+        links.sms_stop, session, phone=params.get("From", ""), body=params.get("Body", ""), now=now
+    )
     return Response("<Response/>", media_type="application/xml")

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from cart_admin.api.admin import owned, require_writer
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep, feature_flag
@@ -291,7 +292,10 @@ async def answered(call_id: CallId, request: Request, session: SessionDep, now: 
     params = await verified_params(request)
     if isinstance(params, Response):
         return params
-    return _xml(conversation.answer(session, _service(), call_id, params=params, now=now))
+    document = await run_in_threadpool(
+        conversation.answer, session, _service(), call_id, params=params, now=now
+    )
+    return _xml(document)
 
 
 @webhooks.post("/{call_id}/gather", include_in_schema=False)
@@ -308,8 +312,9 @@ async def gathered(
     if isinstance(params, Response):
         return params
     service = _service()
-    document, send_link = conversation.gather(
-        session, service, call_id, turn=turn, params=params, now=now
+    # The database and the matcher (Claude: seconds) block: off the event loop.
+    document, send_link = await run_in_threadpool(
+        conversation.gather, session, service, call_id, turn=turn, params=params, now=now
     )
     if send_link:  # after the commit, outside the caller's wait
         engine = session.get_bind()
@@ -323,5 +328,5 @@ async def call_status(call_id: CallId, request: Request, session: SessionDep, no
     params = await verified_params(request)
     if isinstance(params, Response):
         return params
-    conversation.status(session, call_id, params=params, now=now)
+    await run_in_threadpool(conversation.status, session, call_id, params=params, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

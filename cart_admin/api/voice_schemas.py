@@ -98,6 +98,7 @@ class VoiceAnalyticsOut(BaseModel):
 
     start: datetime
     end: datetime
+    calls_attempted: int
     calls_initiated: int
     calls_answered: int
     calls_completed: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,14 @@ from sqlmodel import Session, select
 
 from cart_admin.api.app import create_api
 from cart_admin.domain.auth import SESSION_COOKIE, token_digest
-from cart_admin.models import ApiKey, LandingPage, UserRole
+from cart_admin.models import (
+    ApiKey,
+    CartVoiceCall,
+    LandingPage,
+    UserRole,
+    VoiceCallOutcome,
+    VoiceCallStatus,
+)
 from cart_admin.models.types import utcnow
 from tests.factories import (
     make_api_key,
@@ -70,12 +77,23 @@ BODIES = {
         "cta": "Go",
         "sms": "{company}: your cart",
     },
+    ("PUT", "/api/momentum/cart-save/voice/config"): {},
+    ("POST", "/api/momentum/cart-save/voice/initiate"): {"cartId": "0"},
+    ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"): {"outcome": "DECLINED"},
+    ("POST", "/api/momentum/cart-save/voice/simulate"): {},
 }
 
 NO_CREDENTIALS = "Authentication required: log in, or send an API key as a bearer token."
 MALFORMED_HEADER = "Send the API key as 'Authorization: Bearer <key>'."
 BAD_KEY = "Invalid or revoked API key."
 SAME_ORIGIN = {"Origin": "http://testserver"}
+
+
+def _midday_zone() -> str:
+    """A time zone where it is about noon now: voice/initiate calls only within the
+    shopper's call hours (9-20 by default), even when an admin asks."""
+    offset = 12 - datetime.now(UTC).hour  # hours ahead of UTC
+    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"  # Etc/GMT-3 is UTC+3
 
 
 def client(*, key: str | None = None, cookie: str | None = None) -> TestClient:
@@ -89,10 +107,19 @@ def world(session: Session) -> SimpleNamespace:
     company = make_company(session, "Acme Coffee")
     owner = make_user(session, company, email="owner@acme.example")
     product = make_product(session, company)
-    customer = make_customer(session, company)
+    customer = make_customer(session, company, phone="+15555550100", voice_consent=True,
+                             timezone=_midday_zone())  # fmt: skip
     page = make_landing_page(session, company)
     cart = make_cart(session, company, customer, items=[(product, 2)], landing_page=page)
     attempt = make_attempt(session, cart)
+    call = CartVoiceCall(  # an earlier call, over
+        company_id=company.id, cart_save_attempt_id=attempt.id, cart_id=cart.id,
+        customer_id=customer.id, voice_call_id="CA" + "0" * 32, to_phone=customer.phone,
+        status=VoiceCallStatus.COMPLETED, completed_at=utcnow(), duration=30,
+        outcome=VoiceCallOutcome.CALLBACK_REQUESTED,
+    )  # fmt: skip
+    session.add(call)
+    session.commit()
     key = make_api_key(session, company, created_by=owner)
     key_id = session.exec(select(ApiKey.id).where(ApiKey.key_hash == token_digest(key))).one()
     return SimpleNamespace(
@@ -108,6 +135,7 @@ def world(session: Session) -> SimpleNamespace:
             "cart_id": cart.id,
             "key_id": key_id,
             "attempt_id": attempt.id,
+            "call_id": call.id,
             "stage": "NUCLEAR_OFFER",
             "variant": "A",
         },
@@ -171,6 +199,10 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("GET", "/api/me"),
         ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),
         ("GET", "/api/momentum/cart-save/config"),
+        ("GET", "/api/momentum/cart-save/voice/analytics"),
+        ("GET", "/api/momentum/cart-save/voice/calls"),
+        ("GET", "/api/momentum/cart-save/voice/calls/{call_id}"),
+        ("GET", "/api/momentum/cart-save/voice/config"),
         ("GET", "/api/momentum/content/settings"),
         ("GET", "/api/momentum/content/triggers"),
         ("GET", "/api/momentum/content/usage"),
@@ -193,9 +225,13 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/execute"),
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"),
         ("POST", "/api/momentum/cart-save/initiate"),
+        ("POST", "/api/momentum/cart-save/voice/initiate"),
+        ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"),
+        ("POST", "/api/momentum/cart-save/voice/simulate"),
         ("POST", "/api/momentum/content/generate"),
         ("POST", "/api/momentum/content/preview"),
         ("PUT", "/api/momentum/cart-save/config"),
+        ("PUT", "/api/momentum/cart-save/voice/config"),
         ("PUT", "/api/momentum/content/settings"),
         ("PUT", "/api/momentum/content/versions/{stage}/{variant}"),
     ]

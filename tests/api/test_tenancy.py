@@ -12,7 +12,18 @@ from sqlmodel import Session, select
 from cart_admin.api.app import create_api
 from cart_admin.api.deps import SESSION_COOKIE
 from cart_admin.domain.auth import token_digest
-from cart_admin.models import ApiKey, Cart, CartSaveAttempt, Customer, LandingPage, Product
+from cart_admin.models import (
+    ApiKey,
+    Cart,
+    CartSaveAttempt,
+    CartVoiceCall,
+    Customer,
+    LandingPage,
+    Product,
+    VoiceCallOutcome,
+    VoiceCallStatus,
+)
+from cart_admin.models.types import utcnow
 from tests.factories import (
     make_api_key,
     make_attempt,
@@ -54,7 +65,10 @@ PARAM_MODEL = {
     "cart_id": Cart,
     "key_id": ApiKey,
     "attempt_id": CartSaveAttempt,
+    "call_id": CartVoiceCall,
 }
+# The voice endpoints word their 404 their own way (`reports.get_call`, `record_outcome`).
+NOT_FOUND_DETAIL = {"call_id": "No such call."}
 BODIES = {
     ("PATCH", "/api/landing-pages/{page_id}"): {
         "name": "Taken over",
@@ -65,6 +79,7 @@ BODIES = {
     ("POST", "/api/landing-pages/{page_id}/product-catalog/reorder"): {"product_ids": []},
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"): {"reason": "OTHER"},
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"): {"outcome": "CANCELLED"},
+    ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"): {"outcome": "DECLINED"},
 }
 # Bodies naming the caller's own product (filled in per tenant).
 PRODUCT_BODY_PATHS = {
@@ -87,6 +102,14 @@ def _tenant(session: Session, name: str) -> SimpleNamespace:
     customer = make_customer(session, company, last_name=name)
     cart = make_cart(session, company, customer, items=[(product, 1)], landing_page=page)
     attempt = make_attempt(session, cart)
+    call = CartVoiceCall(  # a call that is over
+        company_id=company.id, cart_save_attempt_id=attempt.id, cart_id=cart.id,
+        customer_id=customer.id, voice_call_id=f"CA{name}", to_phone="+15555550100",
+        status=VoiceCallStatus.COMPLETED, completed_at=utcnow(), duration=30,
+        outcome=VoiceCallOutcome.ESCALATED,
+    )  # fmt: skip
+    session.add(call)
+    session.commit()
     key = make_api_key(session, company, name=f"{name} key")
     key_id = session.exec(select(ApiKey.id).where(ApiKey.key_hash == token_digest(key))).one()
     return SimpleNamespace(
@@ -100,6 +123,7 @@ def _tenant(session: Session, name: str) -> SimpleNamespace:
             "cart_id": cart.id,
             "key_id": key_id,
             "attempt_id": attempt.id,
+            "call_id": call.id,
         },
     )
 
@@ -164,6 +188,7 @@ def test_id_endpoints_list_is_complete():
         ("GET", "/api/landing-pages/{page_id}/product-catalog"),
         ("GET", "/api/landing-pages/{page_id}/products"),
         ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),
+        ("GET", "/api/momentum/cart-save/voice/calls/{call_id}"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
         ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
@@ -176,6 +201,7 @@ def test_id_endpoints_list_is_complete():
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"),
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/execute"),
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"),
+        ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"),
     ]
 
 
@@ -189,7 +215,8 @@ def test_another_companys_id_is_not_found(tenants, engine, method, path):
 
     assert response.status_code == 404
     model_name = PARAM_MODEL[param].__name__
-    assert response.json() == {"detail": f"{model_name} {b.ids[param]!r} not found"}
+    detail = NOT_FOUND_DETAIL.get(param, f"{model_name} {b.ids[param]!r} not found")
+    assert response.json() == {"detail": detail}
     assert _snapshot(engine, b) == before
     # The same request on A's own row is fine, so the 404 is about ownership only.
     if method != "DELETE":
@@ -220,3 +247,26 @@ def test_session_cookie_is_scoped_to_the_users_company(tenants, session, engine)
     assert api.delete(f"/api/api-keys/{b.ids['key_id']}").status_code == 404
     assert [p["id"] for p in api.get("/api/landing-pages").json()] == [a.ids["page_id"]]
     assert _snapshot(engine, b) == before
+
+
+def test_voice_bodies_naming_another_companys_rows_are_not_found(tenants, engine):
+    """voice/initiate and voice/simulate name their rows in the body; the call log and the
+    analytics count the caller's calls only."""
+    a, b = tenants
+    voice = "/api/momentum/cart-save/voice"
+    before = _snapshot(engine, b)
+    api = _api(a.key)
+    for path, body, model, param in (
+        ("/initiate", {"attemptId": b.ids["attempt_id"]}, "CartSaveAttempt", "attempt_id"),
+        ("/initiate", {"cartId": b.ids["cart_id"]}, "Cart", "cart_id"),
+        ("/simulate", {"cartId": b.ids["cart_id"]}, "Cart", "cart_id"),
+    ):
+        response = api.post(voice + path, json=body)
+        assert response.status_code == 404, (path, body)
+        assert response.json() == {"detail": f"{model} {b.ids[param]!r} not found"}
+    assert _snapshot(engine, b) == before
+    for me in tenants:
+        calls = _api(me.key).get(f"{voice}/calls").json()
+        assert [c["id"] for c in calls["calls"]] == [me.ids["call_id"]] and calls["total"] == 1
+        stats = _api(me.key).get(f"{voice}/analytics").json()
+        assert stats["calls_initiated"] == 1 and stats["by_outcome"] == {"ESCALATED": 1}

@@ -538,12 +538,19 @@ def _attribute(session: Session, attempt: CartSaveAttempt, cart: Cart) -> Attrib
         ids = {r.id for r in rows}
         if code is not None and code.intervention_id in ids:
             used = next(r for r in rows if r.id == code.intervention_id)
+            if used.channel is Channel.VOICE:  # the call's own code: the call made the sale
+                return Attribution(CartSaveOutcome.SAVED_WITH_DISCOUNT, used)
             clicked = [r for r in rows if r.clicked_at and r.stage == used.stage]
             return Attribution(CartSaveOutcome.SAVED_WITH_DISCOUNT, (clicked or [used])[0])
     clicked = sorted(
         (r for r in rows if r.clicked_at), key=lambda r: r.clicked_at or r.created_at, reverse=True
     )
-    sent = [r for r in rows if r.sent_at is not None]
+    # A call counts once someone answered it; a dialled call that rang out reached no one.
+    sent = [
+        r
+        for r in rows
+        if r.sent_at is not None and (r.channel is not Channel.VOICE or r.delivered_at)
+    ]
     if clicked or sent:
         return Attribution(CartSaveOutcome.SAVED_WITHOUT_DISCOUNT, (clicked or sent)[0])
     return Attribution(CartSaveOutcome.CONVERTED, None)

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -69,6 +70,14 @@ MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_
 
 
 def _locked(session: Session, call_id: str) -> CartVoiceCall | None:
+    """The call row, locked until the commit: `FOR UPDATE` on PostgreSQL; on SQLite a no-op
+    write first, which takes the database's write lock, so a retried turn waits its turn."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(
+            sa.update(CartVoiceCall)
+            .where(col(CartVoiceCall.id) == call_id)
+            .values(id=CartVoiceCall.id, updated_at=CartVoiceCall.updated_at)
+        )
     return session.exec(
         select(CartVoiceCall)
         .where(col(CartVoiceCall.id) == call_id)
@@ -190,6 +199,7 @@ def gather(
     else:
         match = engine_.silence()
 
+    session.commit()  # the usage ledger; and SQLite's read snapshot ends before the lock
     call = _locked(session, call_id)
     assert call is not None
     if State.from_dict((call.script_state or {}).get("state")).turn != turn:

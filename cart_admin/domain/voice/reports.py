@@ -11,7 +11,14 @@ from sqlmodel import Session, col, select
 
 from cart_admin.domain.voice.eligibility import placed_call
 from cart_admin.domain.voice.script import Node
-from cart_admin.models import Cart, CartVoiceCall, Customer, VoiceCallOutcome, VoiceCallStatus
+from cart_admin.models import (
+    Cart,
+    CartVoiceCall,
+    Customer,
+    DiscountCode,
+    VoiceCallOutcome,
+    VoiceCallStatus,
+)
 from cart_admin.models.types import to_money
 
 MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
@@ -19,14 +26,15 @@ MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "
 
 @dataclass(frozen=True)
 class VoiceAnalytics:
-    calls_initiated: int  # placed (or possibly placed) in the range
+    calls_attempted: int  # every dial the queue or an admin tried (console calls excepted)
+    calls_initiated: int  # placed, or possibly placed (outcome unknown)
     calls_answered: int  # by a person
     calls_completed: int  # ended normally (Twilio "completed"), people and machines
     carts_recovered: int
     avg_call_duration: float  # seconds, over answered calls
     revenue_recovered: Decimal
-    discounts_accepted: int
-    failed: int  # refused or failed at Twilio, or outcome unknown
+    discounts_accepted: int  # calls whose shopper took the offer (a code was applied)
+    failed: int  # refused by Twilio, failed there, or outcome unknown
     by_outcome: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -35,26 +43,36 @@ class VoiceAnalytics:
 
     @property
     def failure_rate(self) -> float:
-        return self.failed / self.calls_initiated if self.calls_initiated else 0.0
+        """Of the dials attempted, how many failed (deployment plan §10 alerts above 10%)."""
+        return self.failed / self.calls_attempted if self.calls_attempted else 0.0
 
 
 def voice_analytics(
     session: Session, company_id: str, start: datetime, end: datetime
 ) -> VoiceAnalytics:
-    in_range = sa.and_(
+    attempted = sa.and_(
         col(CartVoiceCall.company_id) == company_id,
         col(CartVoiceCall.initiated_at) >= start,
         col(CartVoiceCall.initiated_at) < end,
-        placed_call(),
+        col(CartVoiceCall.status) != VoiceCallStatus.CANCELED,  # console: never dialled
     )
+    placed = placed_call()
     person = sa.and_(
+        placed,
         col(CartVoiceCall.answered_at).is_not(None),
         sa.or_(
             col(CartVoiceCall.answered_by).is_(None),
             col(CartVoiceCall.answered_by).not_in((*MACHINE_ANSWERS, "fax")),
         ),
     )
-    recovered = col(CartVoiceCall.outcome) == VoiceCallOutcome.RECOVERED
+    recovered = sa.and_(placed, col(CartVoiceCall.outcome) == VoiceCallOutcome.RECOVERED)
+    code_applied = sa.exists().where(
+        col(DiscountCode.intervention_id) == col(CartVoiceCall.intervention_id)
+    )
+    accepted = sa.and_(
+        placed,
+        sa.or_(col(CartVoiceCall.outcome) == VoiceCallOutcome.DISCOUNT_ACCEPTED, code_applied),
+    )
 
     def count_if(condition) -> sa.ColumnElement:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
@@ -62,31 +80,29 @@ def voice_analytics(
     totals = session.exec(
         select(  # type: ignore[call-overload]
             sa.func.count(),
+            count_if(placed),
             count_if(person),
-            count_if(col(CartVoiceCall.status) == VoiceCallStatus.COMPLETED),
+            count_if(sa.and_(placed, col(CartVoiceCall.status) == VoiceCallStatus.COMPLETED)),
             count_if(recovered),
             sa.func.avg(sa.case((person, CartVoiceCall.duration), else_=None)),
             sa.func.coalesce(sa.func.sum(sa.case((recovered, Cart.grand_total), else_=0)), 0),
-            count_if(
-                col(CartVoiceCall.outcome).in_(
-                    (VoiceCallOutcome.DISCOUNT_ACCEPTED, VoiceCallOutcome.RECOVERED)
-                )
-            ),
+            count_if(accepted),
             count_if(
                 col(CartVoiceCall.status).in_((VoiceCallStatus.FAILED, VoiceCallStatus.UNKNOWN))
             ),
         )
         .select_from(CartVoiceCall)
         .join(Cart, col(Cart.id) == col(CartVoiceCall.cart_id))
-        .where(in_range)
+        .where(attempted)
     ).one()
     outcomes = session.exec(
         select(CartVoiceCall.outcome, sa.func.count())
-        .where(in_range, col(CartVoiceCall.outcome).is_not(None))
+        .where(attempted, placed, col(CartVoiceCall.outcome).is_not(None))
         .group_by(CartVoiceCall.outcome)
     ).all()
-    initiated, answered, completed, won, avg, revenue, discounts, failed = totals
+    tried, initiated, answered, completed, won, avg, revenue, discounts, failed = totals
     return VoiceAnalytics(
+        calls_attempted=int(tried),
         calls_initiated=int(initiated),
         calls_answered=int(answered),
         calls_completed=int(completed),
