@@ -63,7 +63,9 @@ def voice_simulator(page, base_url: str) -> None:
         page.locator(".sim-quick", has_text=words).first.click()
         page.wait_for_function(f"document.querySelectorAll('.sim-agent').length > {before}")
     path = OUT / "voice-simulator.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1180})  # the fixed sidebar stays put
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path))
     print(path)
 
 

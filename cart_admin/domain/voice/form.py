@@ -71,7 +71,12 @@ SETTINGS_GROUPS: dict[str, tuple[FormField, ...]] = {
         FormField("minAbandonmentHours", "Abandoned at least (hours)", "int"),
         FormField("maxAbandonmentHours", "Abandoned at most (hours)", "int"),
         FormField("requireEmailAttempts", "E-mails delivered first", "int"),
-        FormField("requirePhone", "Require a phone number", "bool"),
+        FormField(
+            "requirePhone",
+            "Require a phone number",
+            "bool",
+            "Always on: a call needs the shopper's number and their voice consent.",
+        ),
         FormField("excludeFirstTimeBuyers", "Skip first-time buyers", "bool"),
         FormField("excludeRecentCalls", "Not if called within (days)", "int"),
     ),

@@ -16,6 +16,7 @@ from cart_admin.ui.pages.voice_panels import calls_panel, simulator_panel
 from cart_admin.ui.pages.voice_state import FOLLOW_UPS, OBJECTIONS, VoiceState
 
 VOICE = "/recovery/voice"
+ALWAYS_ON = {"requirePhone"}  # shown for the spec's sake: a call always needs a number
 HOURS = [str(h) for h in range(EARLIEST_CALL_HOUR, LATEST_CALL_HOUR + 1)]
 SCRIPT_NAMES = {
     "CART_RECOVERY_PERSONAL": "Personal",
@@ -88,7 +89,7 @@ def control(field: voice_form.FormField) -> rx.Component:
         return rx.switch(
             checked=value == "true",
             on_change=lambda checked: VoiceState.set_flag(path, checked),
-            disabled=read_only,
+            disabled=True if path in ALWAYS_ON else read_only,
             id=field_id(path),
         )
     if field.kind == "hour":
