@@ -63,3 +63,30 @@ def status_badge(status) -> rx.Component:
         ],
         rx.badge(status, variant="soft"),
     )
+
+
+def form_feedback(summary, notice, prefix: str) -> rx.Component:
+    """Under a form's toolbar: the refused save's messages, one per field, or the notice."""
+    return rx.cond(
+        summary.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert", size=16)),
+            rx.callout.text(notice, weight="medium"),
+            rx.el.ul(
+                rx.foreach(summary, lambda line: rx.el.li(line)),
+                style={"margin": "4px 0 0 18px", "font_size": "13px"},
+            ),
+            color_scheme="red",
+            width="100%",
+            id=f"{prefix}-errors",
+        ),
+        rx.cond(
+            notice != "",
+            rx.callout(notice, icon="info", width="100%", id=f"{prefix}-notice"),
+        ),
+    )
+
+
+def nothing_saved(count: int) -> str:
+    fields = f"{count} field{'s' if count != 1 else ''} need{'' if count != 1 else 's'}"
+    return f"Nothing was saved: {fields} a change."

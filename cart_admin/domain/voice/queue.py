@@ -389,7 +389,8 @@ def _dial_failed(
                 **done,
             )
             result = "unknown"
-        elif exc.transient and tries < MAX_DIAL_TRIES:
+        else:  # certainly not placed: the call row says so; the row may be tried again
+            retry = exc.transient and tries < MAX_DIAL_TRIES
             _update_call(
                 session,
                 call_id,
@@ -399,29 +400,15 @@ def _dial_failed(
                 error_code=exc.code,
                 updated_at=now,
             )
+            again = {"status": InterventionStatus.SCHEDULED, "scheduled_at": now + RETRY_AFTER}
             _update_row(
                 session,
                 row_id,
-                status=InterventionStatus.SCHEDULED,
-                scheduled_at=now + RETRY_AFTER,
+                **(again if retry else {"status": InterventionStatus.FAILED}),
                 error_message=message,
                 **done,
             )
-            result = "retry"
-        else:
-            _update_call(
-                session,
-                call_id,
-                status=VoiceCallStatus.FAILED,
-                completed_at=now,
-                error_message=f"Not placed: {message}",
-                error_code=exc.code,
-                updated_at=now,
-            )
-            _update_row(
-                session, row_id, status=InterventionStatus.FAILED, error_message=message, **done
-            )
-            result = "failed"
+            result = "retry" if retry else "failed"
         session.commit()
     log.warning("voice call %s: %s (%s)", call_id, result, message)
     return result

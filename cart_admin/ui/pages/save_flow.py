@@ -27,7 +27,7 @@ from cart_admin.domain.save_flow.preview import (
 from cart_admin.domain.save_flow.stages import STAGES, StageSpec
 from cart_admin.models import Company
 from cart_admin.models.types import utcnow
-from cart_admin.ui.components import card
+from cart_admin.ui.components import card, form_feedback, nothing_saved
 from cart_admin.ui.nav import admin_page
 from cart_admin.ui.state import AuthState
 
@@ -169,11 +169,7 @@ class SaveFlowState(rx.State):
         result = form.validate(self.values)
         if result.config is None:
             self._refresh()
-            count = len(result.errors)
-            self.notice = (
-                f"Nothing was saved: {count} field{'s' if count > 1 else ''} "
-                f"need{'' if count > 1 else 's'} a change."
-            )
+            self.notice = nothing_saved(len(result.errors))
             return
         with session_scope() as session:
             save_config(session, principal.company_id, result.config)
@@ -545,24 +541,7 @@ def toolbar() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        rx.cond(
-            SaveFlowState.summary.length() > 0,
-            rx.callout.root(
-                rx.callout.icon(rx.icon("triangle-alert", size=16)),
-                rx.callout.text(SaveFlowState.notice, weight="medium"),
-                rx.el.ul(
-                    rx.foreach(SaveFlowState.summary, lambda line: rx.el.li(line)),
-                    style={"margin": "4px 0 0 18px", "font_size": "13px"},
-                ),
-                color_scheme="red",
-                width="100%",
-                id="flow-errors",
-            ),
-            rx.cond(
-                SaveFlowState.notice != "",
-                rx.callout(SaveFlowState.notice, icon="info", width="100%", id="flow-notice"),
-            ),
-        ),
+        form_feedback(SaveFlowState.summary, SaveFlowState.notice, "flow"),
         spacing="3",
         width="100%",
     )

@@ -10,7 +10,7 @@ import reflex as rx
 
 from cart_admin.domain.voice import form as voice_form
 from cart_admin.domain.voice.config import EARLIEST_CALL_HOUR, LATEST_CALL_HOUR
-from cart_admin.ui.components import card
+from cart_admin.ui.components import card, form_feedback
 from cart_admin.ui.nav import admin_page
 from cart_admin.ui.pages.voice_panels import calls_panel, simulator_panel
 from cart_admin.ui.pages.voice_state import FOLLOW_UPS, OBJECTIONS, VoiceState
@@ -398,24 +398,7 @@ def toolbar() -> rx.Component:
                 id="voice-off",
             ),
         ),
-        rx.cond(
-            VoiceState.summary.length() > 0,
-            rx.callout.root(
-                rx.callout.icon(rx.icon("triangle-alert", size=16)),
-                rx.callout.text(VoiceState.notice, weight="medium"),
-                rx.el.ul(
-                    rx.foreach(VoiceState.summary, lambda line: rx.el.li(line)),
-                    style={"margin": "4px 0 0 18px", "font_size": "13px"},
-                ),
-                color_scheme="red",
-                width="100%",
-                id="voice-errors",
-            ),
-            rx.cond(
-                VoiceState.notice != "",
-                rx.callout(VoiceState.notice, icon="info", width="100%", id="voice-notice"),
-            ),
-        ),
+        form_feedback(VoiceState.summary, VoiceState.notice, "voice"),
         spacing="3",
         width="100%",
     )

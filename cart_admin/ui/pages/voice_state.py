@@ -32,6 +32,7 @@ from cart_admin.models import Cart, Company, VoiceCallOutcome
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
 from cart_admin.ui import format as fmt
+from cart_admin.ui.components import nothing_saved
 from cart_admin.ui.state import AuthState
 
 NOT_ALLOWED = "Only a logged-in owner or marketer can change voice recovery."
@@ -284,11 +285,7 @@ class VoiceState(rx.State):
             }
         result = self._validate()
         if result is None or result.config is None or result.flow is None:
-            count = len(self.errors)
-            self.notice = (
-                f"Nothing was saved: {count} field{'s' if count != 1 else ''} "
-                f"need{'' if count != 1 else 's'} a change."
-            )
+            self.notice = nothing_saved(len(self.errors))
             return
         with session_scope() as session:
             save_voice_config(session, principal.company_id, result.config)
