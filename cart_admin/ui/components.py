@@ -90,3 +90,50 @@ def form_feedback(summary, notice, prefix: str) -> rx.Component:
 def nothing_saved(count: int) -> str:
     fields = f"{count} field{'s' if count != 1 else ''} need{'' if count != 1 else 's'}"
     return f"Nothing was saved: {fields} a change."
+
+
+def save_buttons(state, prefix: str, read_only_text: str) -> rx.Component:
+    """A settings form's Discard and Save (the state has can_write, changed, discard, save);
+    a badge for roles that only read."""
+    return rx.cond(
+        state.can_write,
+        rx.hstack(
+            rx.button(
+                "Discard changes",
+                variant="soft",
+                color_scheme="gray",
+                on_click=state.discard,
+                disabled=~state.changed,
+                id=f"{prefix}-discard",
+            ),
+            rx.button(rx.icon("save", size=14), "Save", on_click=state.save, id=f"{prefix}-save"),
+            spacing="2",
+        ),
+        rx.badge(
+            read_only_text, color_scheme="gray", variant="soft", size="2", id=f"{prefix}-read-only"
+        ),
+    )
+
+
+def labelled_field(
+    label: str, hint: str, control: rx.Component, error: rx.Component, *, inline: bool
+) -> rx.Component:
+    """A label above its control (beside it for a switch), the hint and the error below."""
+    head = (
+        rx.hstack(
+            rx.text(label, size="2", weight="medium", flex="1"),
+            control,
+            align="center",
+            width="100%",
+        )
+        if inline
+        else rx.text(label, size="2", weight="medium")
+    )
+    return rx.vstack(
+        head,
+        rx.fragment() if inline else control,
+        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        error,
+        spacing="1",
+        width="100%",
+    )

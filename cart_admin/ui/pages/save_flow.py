@@ -27,7 +27,13 @@ from cart_admin.domain.save_flow.preview import (
 from cart_admin.domain.save_flow.stages import STAGES, StageSpec
 from cart_admin.models import Company
 from cart_admin.models.types import utcnow
-from cart_admin.ui.components import card, form_feedback, nothing_saved
+from cart_admin.ui.components import (
+    card,
+    form_feedback,
+    labelled_field,
+    nothing_saved,
+    save_buttons,
+)
 from cart_admin.ui.nav import admin_page
 from cart_admin.ui.state import AuthState
 
@@ -272,26 +278,10 @@ def control(field: form.FormField) -> rx.Component:
     )
 
 
-def labelled(field: form.FormField) -> rx.Component:
+def labelled(field) -> rx.Component:
     """A label above its control, the hint and the field's error below."""
-    inline = field.kind == "bool"
-    head = (
-        rx.hstack(
-            rx.text(field.label, size="2", weight="medium", flex="1"),
-            control(field),
-            align="center",
-            width="100%",
-        )
-        if inline
-        else rx.text(field.label, size="2", weight="medium")
-    )
-    return rx.vstack(
-        head,
-        rx.fragment() if inline else control(field),
-        rx.text(field.hint, size="1", color_scheme="gray") if field.hint else rx.fragment(),
-        _error(field.path),
-        spacing="1",
-        width="100%",
+    return labelled_field(
+        field.label, field.hint, control(field), _error(field.path), inline=field.kind == "bool"
     )
 
 
@@ -510,33 +500,7 @@ def toolbar() -> rx.Component:
                 color_scheme="gray",
                 flex="1",
             ),
-            rx.cond(
-                SaveFlowState.can_write,
-                rx.hstack(
-                    rx.button(
-                        "Discard changes",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=SaveFlowState.discard,
-                        disabled=~SaveFlowState.changed,
-                        id="flow-discard",
-                    ),
-                    rx.button(
-                        rx.icon("save", size=14),
-                        "Save",
-                        on_click=SaveFlowState.save,
-                        id="flow-save",
-                    ),
-                    spacing="2",
-                ),
-                rx.badge(
-                    "Read only: your role can view the save flow",
-                    color_scheme="gray",
-                    variant="soft",
-                    size="2",
-                    id="flow-read-only",
-                ),
-            ),
+            save_buttons(SaveFlowState, "flow", "Read only: your role can view the save flow"),
             align="center",
             spacing="4",
             width="100%",

@@ -10,7 +10,7 @@ import reflex as rx
 
 from cart_admin.domain.voice import form as voice_form
 from cart_admin.domain.voice.config import EARLIEST_CALL_HOUR, LATEST_CALL_HOUR
-from cart_admin.ui.components import card, form_feedback
+from cart_admin.ui.components import card, form_feedback, labelled_field, save_buttons
 from cart_admin.ui.nav import admin_page
 from cart_admin.ui.pages.voice_panels import calls_panel, simulator_panel
 from cart_admin.ui.pages.voice_state import FOLLOW_UPS, OBJECTIONS, VoiceState
@@ -127,25 +127,10 @@ def control(field: voice_form.FormField) -> rx.Component:
     )
 
 
-def labelled(field: voice_form.FormField) -> rx.Component:
-    inline = field.kind == "bool"
-    head = (
-        rx.hstack(
-            rx.text(field.label, size="2", weight="medium", flex="1"),
-            control(field),
-            align="center",
-            width="100%",
-        )
-        if inline
-        else rx.text(field.label, size="2", weight="medium")
-    )
-    return rx.vstack(
-        head,
-        rx.fragment() if inline else control(field),
-        rx.text(field.hint, size="1", color_scheme="gray") if field.hint else rx.fragment(),
-        _error(field.path),
-        spacing="1",
-        width="100%",
+def labelled(field) -> rx.Component:
+    """A label above its control, the hint and the field's error below."""
+    return labelled_field(
+        field.label, field.hint, control(field), _error(field.path), inline=field.kind == "bool"
     )
 
 
@@ -352,29 +337,7 @@ def toolbar() -> rx.Component:
                 color_scheme="gray",
                 flex="1",
             ),
-            rx.cond(
-                VoiceState.can_write,
-                rx.hstack(
-                    rx.button(
-                        "Discard changes",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=VoiceState.discard,
-                        disabled=~VoiceState.changed,
-                        id="voice-discard",
-                    ),
-                    rx.button(
-                        rx.icon("save", size=14), "Save", on_click=VoiceState.save, id="voice-save"
-                    ),
-                    spacing="2",
-                ),
-                rx.badge(
-                    "Read only: your role can view voice recovery",
-                    color_scheme="gray",
-                    variant="soft",
-                    size="2",
-                ),
-            ),
+            save_buttons(VoiceState, "voice", "Read only: your role can view voice recovery"),
             align="center",
             spacing="4",
             width="100%",
