@@ -402,7 +402,8 @@ def test_analytics_of_an_empty_range_are_zeros(shop, calls):
     body = empty.json()
     assert body["start"] == "2025-06-01T00:00:00Z" and body["end"] == "2025-07-01T00:00:00Z"
     assert {k: v for k, v in body.items() if k not in ("start", "end")} == {
-        "calls_attempted": 0, "calls_initiated": 0, "calls_answered": 0, "calls_completed": 0, "carts_recovered": 0,
+        "calls_attempted": 0, "calls_initiated": 0, "calls_answered": 0, "calls_completed": 0,
+        "carts_recovered": 0,
         "avg_call_duration": 0.0, "revenue_recovered": "0.00", "discounts_accepted": 0,
         "failed": 0, "answer_rate": 0.0, "failure_rate": 0.0, "by_outcome": {},
     }  # fmt: skip
