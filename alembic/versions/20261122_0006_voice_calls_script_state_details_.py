@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("discount_codes", schema=None) as batch_op:
+        batch_op.create_index("ix_discount_codes_intervention", ["intervention_id"], unique=False)
     with op.batch_alter_table("cart_voice_calls", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("error_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
@@ -56,6 +58,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("discount_codes", schema=None) as batch_op:
+        batch_op.drop_index("ix_discount_codes_intervention")
     with op.batch_alter_table("cart_voice_calls", schema=None) as batch_op:
         batch_op.drop_constraint("fk_cart_voice_calls_intervention_id", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_cart_voice_calls_intervention_id"))

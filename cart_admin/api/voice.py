@@ -57,6 +57,7 @@ webhooks = APIRouter(prefix="/api/webhooks/twilio/voice", tags=["twilio webhooks
 
 CallId = Annotated[str, Path(max_length=24, pattern=r"^[0-9a-f]+$")]
 MAX_RANGE_DAYS = 366
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # dates a report may cover
 
 
 def _service() -> VoiceService:
@@ -182,8 +183,8 @@ def analytics(
     principal: CurrentPrincipal,
     session: SessionDep,
     now: NowDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    end: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
 ):
     """Calls placed in the range (UTC days, both included; default the last 30 days)."""
     first, last = _day_range(start, end, now)
@@ -251,12 +252,7 @@ def simulate(body: SimulateBody, principal: CurrentPrincipal, session: SessionDe
     if body.state is None:
         turn = simulator.start(config.script, facts, base_url=base_url, machine=body.machine)
     else:
-        try:
-            state = State.from_dict(body.state)
-        except (KeyError, ValueError, TypeError) as exc:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "Unknown simulator state."
-            ) from exc
+        state = State.from_dict(body.state.model_dump(mode="json"))
         matcher = (
             _service().matcher_for(session, principal.company_id, now)
             if auth.can_write(principal)

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cart_admin.domain.voice.config import Action
+from cart_admin.domain.voice.script import Node
 from cart_admin.models import Sentiment, VoiceCallOutcome, VoiceCallStatus, VoiceScriptType
 
 
@@ -39,6 +41,16 @@ class OutcomeBody(_Body):
     note: str | None = Field(default=None, max_length=500)
 
 
+class SimState(_Body):
+    """The simulator's state as the previous turn returned it."""
+
+    node: Node = Node.GREETING
+    retries: int = Field(default=0, ge=0, le=20)
+    turn: int = Field(default=0, ge=0, le=1000)
+    pending: Action | None = None
+    outcome: VoiceCallOutcome | None = None
+
+
 class SimulateBody(_Body):
     """One turn of the simulator. Without `state` the call starts (answered by a person, or
     by a machine with `machine`); with it, `utterance` is the shopper's reply ("" = silence).
@@ -47,7 +59,7 @@ class SimulateBody(_Body):
     cart_id: str | None = Field(
         default=None, alias="cartId", min_length=1, max_length=24, pattern=r"^[0-9a-f]+$"
     )
-    state: dict | None = None
+    state: SimState | None = None
     utterance: str = Field(default="", max_length=500)
     machine: bool = False
 

@@ -295,6 +295,8 @@ class DiscountCode(SQLModel, table=True):
         sa.UniqueConstraint("company_id", "code"),
         sa.CheckConstraint("value >= 0", name="ck_discount_codes_value_non_negative"),
         sa.CheckConstraint("uses >= 0", name="ck_discount_codes_uses_non_negative"),
+        # Which message's (or call's) code a cart used: attribution and the voice analytics.
+        sa.Index("ix_discount_codes_intervention", "intervention_id"),
     )
 
     id: str = id_field()

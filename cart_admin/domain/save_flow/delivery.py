@@ -365,6 +365,8 @@ def _prepare(
     )
     if refusal:
         return cancel(refusal, advance=True)
+    if row.channel is Channel.SMS and attempt.attempt_metadata.get(flow.DECLINED_BY_PHONE):
+        return cancel("Declined on the phone: no more texts for this cart.", advance=True)
     tz = policies.zone(customer.timezone if customer else None, company.timezone)
     if row.channel in INTERRUPTING:
         quiet = config.blackout_hours

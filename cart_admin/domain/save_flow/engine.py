@@ -556,6 +556,28 @@ def _attribute(session: Session, attempt: CartSaveAttempt, cart: Cart) -> Attrib
     return Attribution(CartSaveOutcome.CONVERTED, None)
 
 
+def _call_recovered(session: Session, row: CartIntervention, now: datetime) -> None:
+    """The answered call of this row becomes RECOVERED; its earlier outcome is kept."""
+    calls = session.exec(
+        select(CartVoiceCall).where(
+            col(CartVoiceCall.intervention_id) == row.id,
+            col(CartVoiceCall.answered_at).is_not(None),
+        )
+    ).all()
+    for call in calls:
+        previous = str(call.outcome) if call.outcome else None
+        entry = {"outcome": str(VoiceCallOutcome.RECOVERED), "at": now.isoformat(),
+                 "previous": previous, "by": "order"}  # fmt: skip
+        history = [*(call.details or {}).get("outcomeHistory", []), entry]
+        call.details = {**(call.details or {}), "outcomeHistory": history}
+        call.outcome = VoiceCallOutcome.RECOVERED
+        call.updated_at = now
+        session.add(call)
+
+
+# Attempt metadata set when the shopper said no on a recovery call: no more texts then.
+DECLINED_BY_PHONE = "declinedByPhoneAt"
+
 LATE_PURCHASE = timedelta(days=7)  # a purchase this long after the last message still counts
 
 
@@ -589,11 +611,7 @@ def on_cart_converted(session: Session, cart: Cart, *, now: datetime) -> CartSav
             session.add(row)
             attempt.accepted_offer = row.offer_included
             if row.channel is Channel.VOICE:  # the call's code or link brought the order
-                session.execute(
-                    sa.update(CartVoiceCall)
-                    .where(col(CartVoiceCall.intervention_id) == row.id)
-                    .values(outcome=VoiceCallOutcome.RECOVERED, updated_at=now)
-                )
+                _call_recovered(session, row, now)
         complete(session, attempt, attribution.outcome, now=now)
     others: list[CartSaveAttempt] = []
     if cart.customer_id or cart.email:

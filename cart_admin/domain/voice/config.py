@@ -189,6 +189,10 @@ class Closing(_Model):
         "Done! Shipping is on us: I've applied free shipping to your cart. You should receive "
         "a text with a link to complete your order. Is there anything else I can help with?"
     )
+    accepted_no_text: Line = (
+        "Wonderful! It's applied to your cart, so it will be there when you go back to it. "
+        "Is there anything else I can help with?"
+    )
     declined: Line = (
         "No problem, {{customerName}}. Thanks for your time. Your cart is saved if you change "
         "your mind. Have a great day!"
@@ -402,8 +406,9 @@ def load_voice_config(session: Session, company_id: str) -> VoiceRecoveryConfig:
     try:
         return VoiceRecoveryConfig.model_validate(row.voice)
     except ValidationError:
-        # Written by an older version and no longer valid: the defaults, never a broken call.
-        return VoiceRecoveryConfig()
+        # Written by an older version and no longer valid: the defaults, never a broken call,
+        # but calls only if the company had them switched on (fail closed).
+        return VoiceRecoveryConfig(enabled=row.voice.get("enabled") is True)
 
 
 def save_voice_config(

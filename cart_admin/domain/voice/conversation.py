@@ -67,6 +67,7 @@ RANK = {
 }
 FINAL = 4  # completed, busy, no-answer, failed, canceled
 MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
+LINK_STEP = 100  # steps of the SMS rows a call texts (the stage's own messages are 0..)
 
 
 def _locked(session: Session, call_id: str) -> CartVoiceCall | None:
@@ -320,32 +321,76 @@ def apply_offer(
 
 
 def send_link(engine: Engine, service: VoiceService, call_id: str, *, now: datetime) -> str | None:
-    """Text the recovery link the shopper asked for on the call (once). Returns the SID."""
-    with Session(engine) as session:
-        call = session.get(CartVoiceCall, call_id)
-        if call is None or not call.to_phone or (call.details or {}).get("linkSentAt"):
+    """Text the recovery link the shopper agreed to on the call, at most once (it is marked
+    before the send, like every message). The text is also a row of the attempt (channel SMS,
+    sent), so the SMS caps and the timeline count it. Returns the SID."""
+    with Session(engine, expire_on_commit=False) as session:
+        call = _locked(session, call_id)
+        details = dict((call.details or {}) if call else {})
+        if call is None or not call.to_phone or "linkSendingAt" in details:
             return None
         row = session.get(CartIntervention, call.intervention_id) if call.intervention_id else None
         company = session.get(Company, call.company_id)
         if row is None or company is None:
             return None
         link = f"{service.base_url.rstrip('/')}/r/{row.tracking_token}"
-        label = (call.details or {}).get("offerLabel")
+        label = details.get("offerLabel")
         applied = f" with {label} applied" if label else ""
         body = f"{company.name}: here's your cart{applied}: {link} Reply STOP to opt out."
-        details = dict(call.details or {})
-        try:
-            sid = service.sms.send(OutgoingSms(to=call.to_phone, body=body))
-        except ChannelError as exc:
-            details["linkError"] = str(exc)[:300]
-            sid = None
-        else:
-            details.update(linkSentAt=now.isoformat(), linkSid=sid, linkBody=body)
-        call.details = details
-        call.updated_at = now
+        call.details = {**details, "linkSendingAt": now.isoformat()}
         session.add(call)
         session.commit()
+        to = call.to_phone
+    sid: str | None = None
+    try:
+        sid = service.sms.send(OutgoingSms(to=to, body=body))
+    except ChannelError as exc:
+        outcome = {"linkError": str(exc)[:300]}
+    else:
+        outcome = {"linkSentAt": now.isoformat(), "linkSid": sid, "linkBody": body}
+    with Session(engine) as session:
+        call = _locked(session, call_id)
+        assert call is not None
+        call.details = {**(call.details or {}), **outcome}
+        call.updated_at = now
+        session.add(call)
+        if sid is not None:
+            _ledger_sms(session, call, row, body, sid, now)
+        session.commit()
     return sid
+
+
+def _ledger_sms(
+    session: Session, call: CartVoiceCall, voice_row: CartIntervention, body: str, sid: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    taken = session.exec(
+        select(CartIntervention.step).where(
+            col(CartIntervention.cart_save_attempt_id) == call.cart_save_attempt_id,
+            col(CartIntervention.stage) == voice_row.stage,
+            col(CartIntervention.channel) == Channel.SMS,
+        )
+    ).all()
+    session.add(
+        CartIntervention(
+            company_id=call.company_id,
+            cart_id=call.cart_id,
+            cart_save_attempt_id=call.cart_save_attempt_id,
+            stage=voice_row.stage,
+            step=max([LINK_STEP - 1, *taken]) + 1,
+            channel=Channel.SMS,
+            channels=[str(Channel.SMS)],
+            type=voice_row.type,
+            content={"sms": body, "writer": "call"},
+            offer_included=voice_row.offer_included,
+            offer_code=voice_row.offer_code,
+            status=InterventionStatus.SENT,
+            scheduled_at=now,
+            sent_at=now,
+            tracking_token=flow.new_tracking_token(),
+            response_data={"smsSid": sid, "callId": call.id},
+        )
+    )
 
 
 # --- Twilio's status events ----------------------------------------------------------------
@@ -373,7 +418,8 @@ def status(session: Session, call_id: str, *, params: dict[str, str], now: datet
     call.status = new
     call.completed_at = now
     duration = params.get("CallDuration", "")
-    call.duration = int(duration) if duration.isdigit() else call.duration
+    if duration.isascii() and duration.isdecimal() and len(duration) <= 6:  # seconds
+        call.duration = int(duration)
     if call.outcome is None:
         call.outcome = _outcome_without_script(call, new)
     customer_lines = [t["text"] for t in call.transcript or [] if t["role"] == "customer"]
@@ -399,8 +445,8 @@ def _settle_row(session: Session, call: CartVoiceCall, now: datetime) -> None:
     row = session.get(CartIntervention, call.intervention_id) if call.intervention_id else None
     if row is None:
         return
-    if call.answered_at is not None and row.delivered_at is None:
-        row.delivered_at = call.answered_at
+    if answered_by_person(call) and row.delivered_at is None:
+        row.delivered_at = call.answered_at  # an answering machine heard, nobody listened
         # FAILED too: a call the rescue gave up on as unknown did ring, and was answered.
         if row.status in (
             InterventionStatus.SENT,
@@ -421,11 +467,20 @@ def _settle_row(session: Session, call: CartVoiceCall, now: datetime) -> None:
     session.add(row)
 
 
+def answered_by_person(call: CartVoiceCall) -> bool:
+    return call.answered_at is not None and call.answered_by not in (*MACHINE, "fax")
+
+
 def _flow_after_call(session: Session, call: CartVoiceCall, now: datetime) -> None:
     """A shopper who said no on the phone is not texted again by this attempt (e-mails,
-    with their unsubscribe links, go on)."""
+    with their unsubscribe links, go on): the attempt remembers it for later stages too."""
     if call.outcome is not VoiceCallOutcome.DECLINED:
         return
+    attempt = session.get(CartSaveAttempt, call.cart_save_attempt_id)
+    if attempt is not None and flow.DECLINED_BY_PHONE not in attempt.attempt_metadata:
+        metadata = {**attempt.attempt_metadata, flow.DECLINED_BY_PHONE: now.isoformat()}
+        attempt.attempt_metadata = metadata
+        session.add(attempt)
     rows = session.exec(
         select(CartIntervention).where(
             col(CartIntervention.cart_save_attempt_id) == call.cart_save_attempt_id,

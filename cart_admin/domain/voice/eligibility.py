@@ -66,6 +66,8 @@ class Candidate:
     customer: Customer | None
     delivered_emails: int  # the attempt's e-mails the mail server accepted
     last_call_at: datetime | None  # this shopper's latest placed call, any cart
+    open_call: bool = False  # a call to this shopper is ringing, live, or its outcome unknown
+    attempt_called: bool = False  # this attempt already placed a call
 
 
 def placed_call():
@@ -162,6 +164,14 @@ def assess(
                 if clears >= window_closes:
                     return never("excludeRecentCalls", reason)
                 return wait("excludeRecentCalls", reason, clears)
+    if candidate.open_call:
+        return wait(
+            "openCall",
+            "A call to this shopper is under way, or its outcome is unknown.",
+            now + timedelta(minutes=30),
+        )
+    if not manual and candidate.attempt_called:
+        return never("alreadyCalled", "This cart's shopper was already called.")
     if attempt.status is CartSaveStatus.PAUSED:
         return wait("attempt", "The shopper is back on the store.", now + timedelta(minutes=30))
 
@@ -231,24 +241,58 @@ def last_call_at(session: Session, company_id: str, customer: Customer | None) -
     """The shopper's latest placed call, by customer record or by number."""
     if customer is None:
         return None
-    who = [col(CartVoiceCall.customer_id) == customer.id]
-    if customer.phone:
-        who.append(col(CartVoiceCall.to_phone) == customer.phone)
     return session.exec(
         select(sa.func.max(CartVoiceCall.initiated_at)).where(
-            col(CartVoiceCall.company_id) == company_id, sa.or_(*who), placed_call()
+            _shopper_calls(company_id, customer), placed_call()
         )
     ).one()
 
 
+OPEN_STATUSES = (
+    VoiceCallStatus.QUEUED,
+    VoiceCallStatus.INITIATED,
+    VoiceCallStatus.RINGING,
+    VoiceCallStatus.IN_PROGRESS,
+    VoiceCallStatus.UNKNOWN,
+)
+
+
+def _shopper_calls(company_id: str, customer: Customer):
+    who = [col(CartVoiceCall.customer_id) == customer.id]
+    if customer.phone:
+        who.append(col(CartVoiceCall.to_phone) == customer.phone)
+    return sa.and_(col(CartVoiceCall.company_id) == company_id, sa.or_(*who))
+
+
 def candidate_for(session: Session, cart: Cart, attempt: CartSaveAttempt) -> Candidate:
     customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
+    open_call = attempt_called = False
+    if customer is not None:
+        mine = _shopper_calls(cart.company_id, customer)
+        open_call = (
+            session.exec(
+                select(CartVoiceCall.id)
+                .where(mine, col(CartVoiceCall.status).in_(OPEN_STATUSES))
+                .limit(1)
+            ).first()
+            is not None
+        )
+    attempt_called = (
+        session.exec(
+            select(CartVoiceCall.id)
+            .where(col(CartVoiceCall.cart_save_attempt_id) == attempt.id, placed_call())
+            .limit(1)
+        ).first()
+        is not None
+    )
     return Candidate(
         cart=cart,
         attempt=attempt,
         customer=customer,
         delivered_emails=delivered_emails(session, attempt.id),
         last_call_at=last_call_at(session, cart.company_id, customer),
+        open_call=open_call,
+        attempt_called=attempt_called,
     )
 
 

@@ -20,9 +20,11 @@ from cart_admin.domain.voice.script import CallFacts
 from cart_admin.models import (
     Cart,
     CartAbandonmentReason,
+    CartItem,
     CartSaveAttempt,
     Company,
     DiscountKind,
+    Product,
     VoiceScriptType,
 )
 from cart_admin.models import CartSaveStage as S
@@ -51,14 +53,13 @@ def select_script(
 
 
 def nuclear_offer(
-    session: Session,
+    lines: list[tuple[CartItem, Product]],
     cart: Cart,
     attempt: CartSaveAttempt | None,
     company: Company,
     flow_config: SaveFlowConfig,
 ) -> offers.Offer | None:
     """The Nuclear offer stage's offer for this cart (what the call may offer)."""
-    lines = flow_lines(session, cart)
     facts = offer_facts(lines, cart, company, flow_config)
     reason = attempt.diagnosis_reason if attempt else None
     current = attempt.current_offer if attempt else None
@@ -77,7 +78,7 @@ def call_facts(
     customer = shopper(session, cart)
     lines = flow_lines(session, cart)
     top = max(lines, key=lambda line: line[0].unit_price * line[0].quantity, default=None)
-    offer = nuclear_offer(session, cart, attempt, company, flow_config)
+    offer = nuclear_offer(lines, cart, attempt, company, flow_config)
     percent = None
     if offer is not None and offer.kind is DiscountKind.PERCENT and offer.percent:
         percent = offers.percent_text(offer.percent)
@@ -96,6 +97,7 @@ def call_facts(
         script_type=select_script(
             config.script_priority, discount=percent is not None, reason=reason
         ),
+        can_text=customer is not None and customer.sms_consent,
     )
 
 

@@ -107,6 +107,12 @@ SCRIPT_GROUPS: dict[str, tuple[FormField, ...]] = {
     "Closing": (
         FormField("script.closing.accepted", "Discount accepted", "line"),
         FormField("script.closing.acceptedFreeShipping", "Free shipping accepted", "line"),
+        FormField(
+            "script.closing.acceptedNoText",
+            "Accepted, no SMS consent",
+            "line",
+            "Said instead when the shopper has not agreed to texts: nothing is texted.",
+        ),
         FormField("script.closing.declined", "Declined", "line"),
         FormField("script.closing.escalate", "Handing over to a person", "line"),
         FormField("script.closing.noTransfer", "No one to hand over to", "line"),
@@ -163,6 +169,17 @@ def form_values(config: VoiceRecoveryConfig, flow: SaveFlowConfig) -> dict[str, 
             for part in RULE_PARTS:
                 values[f"{base}.{index}.{part}"] = _text(rule[part])
     return values
+
+
+MAX_RULES = 12  # per list, as the config allows
+
+
+def editable(values: dict[str, str], path: str) -> bool:
+    """A field the page may set: a known field, or a part of an existing rule."""
+    if path in FIELDS:
+        return True
+    match = _RULE_KEY.match(path)
+    return match is not None and match.group(1) in RULE_LISTS and path in values
 
 
 def rule_count(values: dict[str, str], base: str) -> int:
@@ -269,8 +286,10 @@ def error_summary(errors: dict[str, str]) -> list[str]:
 
 
 def new_rule_values(values: dict[str, str], base: str) -> dict[str, str]:
-    """The form with one empty rule appended to a list."""
+    """The form with one empty rule appended to a list (none past MAX_RULES)."""
     index = rule_count(values, base)
+    if index >= MAX_RULES:
+        return values
     added = {
         f"{base}.{index}.trigger": "",
         f"{base}.{index}.response": "",

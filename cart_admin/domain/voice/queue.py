@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -87,6 +88,8 @@ def run_queue(
             counts[key] = counts.get(key, 0) + n
 
     bump("unknown", rescue_stalled(engine, now=now_fn()))
+    if not enabled:  # ENABLE_VOICE_RECOVERY off: a kill switch; the calls wait, none is lost
+        return counts
     with Session(engine) as session:
         companies = eligibility.companies_with_due_calls(session, now_fn())
     for company_id in companies:
@@ -95,7 +98,7 @@ def run_queue(
         now = now_fn()
         with Session(engine, expire_on_commit=False) as session:
             config = load_voice_config(session, company_id)
-            if not (enabled and config.enabled):
+            if not config.enabled:
                 bump(
                     "cancelled",
                     _cancel_due(session, company_id, now, "Voice recovery is switched off."),
@@ -115,7 +118,11 @@ def run_queue(
                     session.commit()
                 bump("waiting" if verdict.decision is Decision.WAIT else "cancelled")
                 continue
-            result = dial(engine, service, row.id, worker=worker, now=now, lease=lease)
+            try:
+                result = dial(engine, service, row.id, worker=worker, now=now, lease=lease)
+            except Exception:  # one bad row must not stop the tick for every other call
+                log.exception("voice call row %s could not be dialled", row.id)
+                result = "error"
             bump(result)
             if result in ("placed", "unknown", "console"):
                 today += 1
@@ -171,7 +178,10 @@ def _lock_company(session: Session, company_id: str) -> None:
     workers and the API: a row lock on PostgreSQL; on SQLite a no-op write, which takes the
     database's write lock before anything is read."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(Company.id).where(col(Company.id) == company_id).with_for_update())
+        # FOR NO KEY UPDATE: rows that merely reference the company are not blocked.
+        session.exec(
+            select(Company.id).where(col(Company.id) == company_id).with_for_update(key_share=True)
+        )
     else:
         session.execute(
             sa.update(Company)
@@ -306,11 +316,17 @@ def dial(
             return "waiting" if claimed.decision is Decision.WAIT else "cancelled"
         call = claimed
         session.commit()
-    return _place(engine, service, call, row_id, now)
+    return _place(engine, service, call, row_id, now, manual=manual)
 
 
 def _place(
-    engine: Engine, service: VoiceService, call: CartVoiceCall, row_id: str, now: datetime
+    engine: Engine,
+    service: VoiceService,
+    call: CartVoiceCall,
+    row_id: str,
+    now: datetime,
+    *,
+    manual: bool = False,
 ) -> str:
     assert call.to_phone
     outgoing = OutgoingCall(
@@ -321,9 +337,9 @@ def _place(
     try:
         sid = service.channel.place(outgoing)
     except ChannelError as exc:
-        return _dial_failed(engine, call.id, row_id, exc, now)
+        return _dial_failed(engine, call.id, row_id, exc, now, retry=not manual)
     with Session(engine) as session:
-        done = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
+        done: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
         if service.channel.name == "console":
             _update_call(
                 session,
@@ -344,11 +360,12 @@ def _place(
             session.commit()
             log.info("voice call %s recorded on the console channel", call.id)
             return "console"
-        # A webhook may have bound the SID and moved the status on already: keep its status.
-        _update_call(session, call.id, voice_call_id=sid, updated_at=now)
+        # A webhook may have bound the SID and moved the call on already: keep what it wrote.
+        _update_call(session, call.id, only_if_no_sid=True, voice_call_id=sid, updated_at=now)
         _update_row(
             session,
             row_id,
+            only_if=InterventionStatus.SENDING,
             status=InterventionStatus.SENT,
             sent_at=now,
             response_data={"callSid": sid},
@@ -359,22 +376,24 @@ def _place(
 
 
 def _dial_failed(
-    engine: Engine, call_id: str, row_id: str, exc: ChannelError, now: datetime
+    engine: Engine, call_id: str, row_id: str, exc: ChannelError, now: datetime, *, retry: bool
 ) -> str:
+    """Twilio's error on the dial. An admin's call is not put back on the queue (`retry`)."""
     message = str(exc)[:2000]
     with Session(engine) as session:
         row = session.get(CartIntervention, row_id)
         tries = (row.delivery_attempts if row else 0) + 1
-        done = {
+        done: dict[str, Any] = {
             "lease_owner": None,
             "lease_expires_at": None,
             "updated_at": now,
             "delivery_attempts": tries,
         }
         if exc.code == OUTCOME_UNKNOWN:
-            _update_call(
+            _update_call(  # unless a webhook has already told us what happened
                 session,
                 call_id,
+                only_if=VoiceCallStatus.INITIATED,
                 status=VoiceCallStatus.UNKNOWN,
                 error_message=message,
                 error_code=exc.code,
@@ -383,6 +402,7 @@ def _dial_failed(
             _update_row(
                 session,
                 row_id,
+                only_if=InterventionStatus.SENDING,
                 status=InterventionStatus.FAILED,
                 error_message="The "
                 f"outcome of the call is unknown ({message}); it is not redialled.",
@@ -390,7 +410,7 @@ def _dial_failed(
             )
             result = "unknown"
         else:  # certainly not placed: the call row says so; the row may be tried again
-            retry = exc.transient and tries < MAX_DIAL_TRIES
+            retry = retry and exc.transient and tries < MAX_DIAL_TRIES
             _update_call(
                 session,
                 call_id,
@@ -414,16 +434,29 @@ def _dial_failed(
     return result
 
 
-def _update_call(session: Session, call_id: str, **values) -> None:
-    session.execute(
-        sa.update(CartVoiceCall).where(col(CartVoiceCall.id) == call_id).values(**values)
-    )
+def _update_call(
+    session: Session,
+    call_id: str,
+    *,
+    only_if: VoiceCallStatus | None = None,
+    only_if_no_sid: bool = False,
+    **values,
+) -> None:
+    query = sa.update(CartVoiceCall).where(col(CartVoiceCall.id) == call_id)
+    if only_if is not None:
+        query = query.where(col(CartVoiceCall.status) == only_if)
+    if only_if_no_sid:
+        query = query.where(col(CartVoiceCall.voice_call_id).is_(None))
+    session.execute(query.values(**values))
 
 
-def _update_row(session: Session, row_id: str, **values) -> None:
-    session.execute(
-        sa.update(CartIntervention).where(col(CartIntervention.id) == row_id).values(**values)
-    )
+def _update_row(
+    session: Session, row_id: str, *, only_if: InterventionStatus | None = None, **values
+) -> None:
+    query = sa.update(CartIntervention).where(col(CartIntervention.id) == row_id)
+    if only_if is not None:
+        query = query.where(col(CartIntervention.status) == only_if)
+    session.execute(query.values(**values))
 
 
 def rescue_stalled(engine: Engine, *, now: datetime) -> int:
@@ -452,15 +485,21 @@ def rescue_stalled(engine: Engine, *, now: datetime) -> int:
                     updated_at=now,
                 )
             )
-            _update_row(
-                session,
-                row_id,
-                status=InterventionStatus.FAILED,
-                lease_owner=None,
-                lease_expires_at=None,
-                updated_at=now,
-                error_message="A worker stopped "
-                "while dialling: the outcome is unknown; not redialled.",
+            session.execute(
+                sa.update(CartIntervention)
+                .where(
+                    col(CartIntervention.id) == row_id,
+                    col(CartIntervention.status) == InterventionStatus.SENDING,
+                    col(CartIntervention.lease_expires_at) < now,
+                )
+                .values(
+                    status=InterventionStatus.FAILED,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    updated_at=now,
+                    error_message="A worker stopped "
+                    "while dialling: the outcome is unknown; not redialled.",
+                )
             )
         session.commit()
     return len(rows)
@@ -490,7 +529,7 @@ def initiate(
         open_call = session.exec(
             select(CartVoiceCall.id).where(
                 col(CartVoiceCall.cart_save_attempt_id) == attempt_id,
-                col(CartVoiceCall.status).in_(OPEN_STATUSES),
+                col(CartVoiceCall.status).in_(eligibility.OPEN_STATUSES),
             )
         ).first()
         if open_call is not None:
@@ -543,17 +582,8 @@ def initiate(
             initiated_by=initiated_by,
         )
         session.commit()
-    _place(engine, service, call, row.id, now)
+    _place(engine, service, call, row.id, now, manual=True)
     with Session(engine, expire_on_commit=False) as session:
         placed = session.get(CartVoiceCall, call.id)
         assert placed is not None
         return placed
-
-
-OPEN_STATUSES = (
-    VoiceCallStatus.QUEUED,
-    VoiceCallStatus.INITIATED,
-    VoiceCallStatus.RINGING,
-    VoiceCallStatus.IN_PROGRESS,
-    VoiceCallStatus.UNKNOWN,
-)

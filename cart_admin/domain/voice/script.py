@@ -62,6 +62,7 @@ class CallFacts:
     price_match: bool = False  # the store matches prices (offer policy)
     transfer_number: str = ""
     script_type: VoiceScriptType = VoiceScriptType.CART_RECOVERY_PERSONAL
+    can_text: bool = True  # SMS consent: a link is texted unasked only with it
 
     def values(self) -> dict[str, str]:
         return {
@@ -301,16 +302,17 @@ def _accept(script: VoiceScript, facts: CallFacts, state: State) -> Reply:
             retries=0,
             outcome=VoiceCallOutcome.DISCOUNT_ACCEPTED,
         )
-        line = (
-            script.closing.accepted
-            if action is Action.OFFER_DISCOUNT
-            else script.closing.accepted_free_shipping
-        )
+        if not facts.can_text:  # no SMS consent: nothing is texted, and the line says so
+            line = script.closing.accepted_no_text
+        elif action is Action.OFFER_DISCOUNT:
+            line = script.closing.accepted
+        else:
+            line = script.closing.accepted_free_shipping
         return Reply(
             [fill(line, facts)],
             accepted,
             listen=True,
-            effects=[effect, Effect.SEND_LINK],
+            effects=[effect, Effect.SEND_LINK] if facts.can_text else [effect],
         )
     outcome = (
         VoiceCallOutcome.CALLBACK_REQUESTED

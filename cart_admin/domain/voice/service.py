@@ -41,20 +41,25 @@ class VoiceService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VoiceService:
-        from cart_admin.channels.ai import ai_completer_from_settings
-
-        completer = ai_completer_from_settings(
-            settings, fast=True, timeout=settings.ai_voice_timeout_seconds
-        )
         return cls(
             channel=voice_channel_from_settings(settings),
             sms=sms_channel_from_settings(settings),
             base_url=settings.callback_base_url,
             caller_id=settings.twilio_phone_number,
-            matcher_for=claude_matcher_for(completer, settings.ai_voice_timeout_seconds)
-            if completer
-            else patterns_only,
+            matcher_for=matchers_from_settings(settings),
         )
+
+
+def matchers_from_settings(settings: Settings) -> Callable[[Session, str, datetime], IntentMatcher]:
+    """Claude when a key is configured (the fast model, a few seconds), else the phrases."""
+    from cart_admin.channels.ai import ai_completer_from_settings
+
+    completer = ai_completer_from_settings(
+        settings, fast=True, timeout=settings.ai_voice_timeout_seconds
+    )
+    if completer is None:
+        return patterns_only
+    return claude_matcher_for(completer, settings.ai_voice_timeout_seconds)
 
 
 def claude_matcher_for(

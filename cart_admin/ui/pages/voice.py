@@ -169,6 +169,7 @@ def settings_tab() -> rx.Component:
 def rule_row(base: str, index) -> rx.Component:
     key = f"{base}." + index.to_string()
     trigger, response, action = key + ".trigger", key + ".response", key + ".action"
+    price_match = key + ".requiresPriceMatch"
     read_only = ~VoiceState.can_write
     return rx.box(
         rx.hstack(
@@ -221,6 +222,21 @@ def rule_row(base: str, index) -> rx.Component:
             width="100%",
             margin_top="6px",
             class_name="voice-rule-response",
+        ),
+        rx.text(
+            rx.checkbox(
+                checked=VoiceState.values[price_match] == "true",
+                on_change=lambda checked: VoiceState.set_flag(price_match, checked),
+                disabled=read_only,
+            ),
+            " Promises price matching: said only when the offer policy has it",
+            as_="label",
+            size="1",
+            color_scheme="gray",
+            display="flex",
+            align_items="center",
+            gap="6px",
+            margin_top="4px",
         ),
         rx.cond(
             VoiceState.errors.contains(trigger),

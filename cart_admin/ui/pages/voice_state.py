@@ -27,7 +27,9 @@ from cart_admin.domain.voice.config import (
     save_voice_config,
 )
 from cart_admin.domain.voice.facts import call_facts, sample_facts
+from cart_admin.domain.voice.matcher import PatternMatcher
 from cart_admin.domain.voice.script import State
+from cart_admin.domain.voice.service import matchers_from_settings
 from cart_admin.models import Cart, Company, VoiceCallOutcome
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
@@ -208,9 +210,9 @@ class VoiceState(rx.State):
     # --- the form ------------------------------------------------------------------------
 
     def _edit(self, path: str, value: str) -> None:
-        if not self.can_write:
+        if not self.can_write or not voice_form.editable(self.values, path):
             return
-        self.values[path] = value
+        self.values[path] = value[:2000]
         self.changed, self.notice = True, ""
         self._validate()
 
@@ -386,6 +388,8 @@ class VoiceState(rx.State):
         self.show_twiml = on
 
     async def _script_and_facts(self):
+        """The script on screen, the facts of the chosen cart, and the matcher a real call of
+        this company would use (Claude within the budget, for a role that may spend it)."""
         principal = await self._principal()
         if principal is None:
             return None
@@ -477,9 +481,24 @@ class VoiceState(rx.State):
             return
         script, facts = found
         state = State.from_dict(self.sim_state)
-        base = get_settings().callback_base_url
+        settings = get_settings()
         self.sim_input = ""
-        self._show(simulator.answer(script, facts, state, text, base_url=base))
+        principal = await self._writer()
+        with session_scope() as session:  # the usage ledger records Claude's requests
+            matcher = (
+                matchers_from_settings(settings)(session, principal.company_id, utcnow())
+                if principal is not None
+                else PatternMatcher()
+            )
+            turn = simulator.answer(
+                script,
+                facts,
+                state,
+                text[:500],
+                base_url=settings.callback_base_url,
+                matcher=matcher,
+            )
+        self._show(turn)
 
     @rx.event
     async def reply_typed(self, form_data: dict):

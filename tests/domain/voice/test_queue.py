@@ -461,16 +461,11 @@ def test_the_console_channel_records_the_call_and_never_dials(engine, session) -
     assert len(console.outbox) == 1
 
 
-@pytest.mark.parametrize("switch", ["ENABLE_VOICE_RECOVERY", "company"])
-def test_voice_switched_off_cancels_due_calls(
-    engine, session, twilio_server: FakeTwilio, switch: str
+def test_a_company_that_switched_voice_off_has_its_due_calls_cancelled(
+    engine, session, twilio_server: FakeTwilio
 ) -> None:
-    if switch == "company":
-        world = make_call_due(session, voice=VoiceRecoveryConfig(enabled=False))
-        counts = tick(engine, twilio_service(twilio_server))
-    else:
-        world = make_call_due(session)
-        counts = tick(engine, twilio_service(twilio_server), enabled=False)
+    world = make_call_due(session, voice=VoiceRecoveryConfig(enabled=False))
+    counts = tick(engine, twilio_service(twilio_server))
 
     assert counts == {"cancelled": 1}
     row = row_now(engine, world.voice_row.id)
@@ -478,6 +473,19 @@ def test_voice_switched_off_cancels_due_calls(
     assert "switched off" in row.error_message
     assert all_calls(engine) == []
     assert twilio_server.requests == []
+
+
+def test_the_deployment_flag_off_dials_nothing_and_loses_nothing(
+    engine, session, twilio_server: FakeTwilio
+) -> None:
+    """ENABLE_VOICE_RECOVERY=false is a kill switch: the calls wait, and go once it is on."""
+    world = make_call_due(session)
+    assert tick(engine, twilio_service(twilio_server), enabled=False) == {}
+    assert row_now(engine, world.voice_row.id).status is InterventionStatus.SCHEDULED
+    assert twilio_server.requests == []
+
+    assert tick(engine, twilio_service(twilio_server)) == {"placed": 1}
+    assert len(twilio_server.calls) == 1
 
 
 # --- WAIT and NEVER verdicts -----------------------------------------------------------------

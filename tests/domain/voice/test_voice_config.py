@@ -318,8 +318,19 @@ def test_load_and_save(session: Session, engine: sa.Engine) -> None:
         {"noLongerAField": True},
     ],
 )
-def test_an_invalid_stored_blob_loads_as_the_defaults(session: Session, blob: dict) -> None:
+def test_an_invalid_stored_blob_loads_as_the_defaults_switched_off(
+    session: Session, blob: dict
+) -> None:
+    """Fail closed: a config no longer understood places no call unless it said so."""
     company = make_company(session)
+    session.add(CartSaveFlowConfig(company_id=company.id, voice=blob))
+    session.commit()
+    assert load_voice_config(session, company.id) == VoiceRecoveryConfig(enabled=False)
+
+
+def test_an_invalid_stored_blob_keeps_its_switch(session: Session) -> None:
+    company = make_company(session)
+    blob = {"enabled": True, "callHours": {"start": 3, "end": 4}}
     session.add(CartSaveFlowConfig(company_id=company.id, voice=blob))
     session.commit()
     assert load_voice_config(session, company.id) == VoiceRecoveryConfig()
