@@ -360,19 +360,27 @@ def _place(
             session.commit()
             log.info("voice call %s recorded on the console channel", call.id)
             return "console"
-        # A webhook may have bound the SID and moved the call on already: keep what it wrote.
-        _update_call(session, call.id, only_if_no_sid=True, voice_call_id=sid, updated_at=now)
-        _update_row(
-            session,
-            row_id,
-            only_if=InterventionStatus.SENDING,
-            status=InterventionStatus.SENT,
-            sent_at=now,
-            response_data={"callSid": sid},
-            **done,
-        )
+        _record_placed(session, call.id, row_id, sid, now)
         session.commit()
     return "placed"
+
+
+def _record_placed(session: Session, call_id: str, row_id: str, sid: str, now: datetime) -> None:
+    """The call went out. Twilio's webhooks may have got here first (bound the SID, answered,
+    completed the call, marked the row delivered): keep what they wrote, add what they
+    could not know (when it was sent, the dial's lease released)."""
+    if sid:
+        _update_call(session, call_id, only_if_no_sid=True, voice_call_id=sid, updated_at=now)
+    row = session.get(CartIntervention, row_id, populate_existing=True)
+    if row is None:
+        return
+    if sid:
+        row.response_data = {**(row.response_data or {}), "callSid": sid}
+    row.sent_at = row.sent_at or now
+    row.lease_owner, row.lease_expires_at, row.updated_at = None, None, now
+    if row.status is InterventionStatus.SENDING:
+        row.status = InterventionStatus.SENT
+    session.add(row)
 
 
 def _dial_failed(
@@ -389,6 +397,15 @@ def _dial_failed(
             "updated_at": now,
             "delivery_attempts": tries,
         }
+        call = session.get(CartVoiceCall, call_id)
+        heard = call is not None and (
+            call.voice_call_id or call.status is not VoiceCallStatus.INITIATED
+        )
+        if exc.code == OUTCOME_UNKNOWN and heard:  # Twilio's webhooks say it went out
+            assert call is not None
+            _record_placed(session, call_id, row_id, call.voice_call_id or "", now)
+            session.commit()
+            return "placed"
         if exc.code == OUTCOME_UNKNOWN:
             _update_call(  # unless a webhook has already told us what happened
                 session,
