@@ -5,17 +5,22 @@ Each test seeds once (a few seconds on SQLite) and then checks one area of the d
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import shutil
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, select
 
+from cart_admin.db import engine_for
 from cart_admin.demo import DEMO_EMAIL, DEMO_PASSWORD, database_is_empty, reset_demo, seed_demo
 from cart_admin.demo.catalog import BUNDLES, PRODUCTS
 from cart_admin.demo.flow import FLOW, STAGE_DELAYS
@@ -37,6 +42,8 @@ from cart_admin.models import (
     Product,
     User,
 )
+from tests.conftest import BACKENDS, PG_URL
+from tests.worker.flow_rows import fresh_database
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 BRANCH_TYPES = {
@@ -48,12 +55,26 @@ BRANCH_TYPES = {
 }
 
 
-@pytest.fixture
-def demo(session: Session) -> Session:
-    assert database_is_empty(session)
-    seed_demo(session, now=NOW)
-    session.commit()
-    return session
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template
+) -> Iterator[Session]:
+    """The demo seeded once per database for the tests that only read it (seeding takes
+    seconds, ~20 s on PostgreSQL); in a database of its own, beside the per-test ones."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            path = tmp_path_factory.mktemp("demo") / "demo.db"
+            shutil.copy(sqlite_template, path)
+            url = f"sqlite:///{path}"
+        else:
+            name = f"{make_url(PG_URL).database}_demo"
+            url = stack.enter_context(fresh_database(PG_URL, name))
+        with Session(engine_for(url), expire_on_commit=False) as session:
+            assert database_is_empty(session)
+            seed_demo(session, now=NOW)
+            session.commit()
+            yield session
+        engine_for(url).dispose()
 
 
 def _all(session: Session, model: type[SQLModel]) -> list:
@@ -127,6 +148,7 @@ def _digest(session: Session) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the generator, not the database
 def test_same_seed_and_now_give_identical_data(session: Session) -> None:
     reset_demo(session, now=NOW)
     session.commit()
