@@ -33,7 +33,7 @@ from cart_admin.domain.save_flow import engine as flow
 from cart_admin.domain.save_flow.config import load_config
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.domain.voice import config as voice_config
-from cart_admin.domain.voice import conversation, queue, reports, simulator
+from cart_admin.domain.voice import conversation, effects, outcomes, queue, reports, simulator
 from cart_admin.domain.voice.facts import call_facts, sample_facts
 from cart_admin.domain.voice.matcher import PatternMatcher
 from cart_admin.domain.voice.script import State
@@ -146,7 +146,7 @@ def record_outcome(
     """Record what came of a call, as a person learnt it (a handed-over call, a callback)."""
     require_writer(principal)
     try:
-        call = conversation.record_outcome(
+        call = outcomes.record_outcome(
             session,
             company_id=principal.company_id,
             call_id=call_id,
@@ -314,7 +314,7 @@ async def gathered(
     )
     if send_link:  # after the commit, outside the caller's wait
         engine = session.get_bind()
-        background.add_task(conversation.send_link, engine, service, call_id, now=now)  # type: ignore[arg-type]
+        background.add_task(effects.send_link, engine, service, call_id, now=now)  # type: ignore[arg-type]
     return _xml(document)
 
 
@@ -324,5 +324,5 @@ async def call_status(call_id: CallId, request: Request, session: SessionDep, no
     params = await verified_params(request)
     if isinstance(params, Response):
         return params
-    await run_in_threadpool(conversation.status, session, call_id, params=params, now=now)
+    await run_in_threadpool(outcomes.status, session, call_id, params=params, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -29,7 +29,7 @@ from twilio.request_validator import RequestValidator
 from cart_admin.api import voice as voice_api
 from cart_admin.api.app import create_api
 from cart_admin.api.deps import get_now
-from cart_admin.domain.voice import conversation, queue
+from cart_admin.domain.voice import conversation, effects, queue
 from cart_admin.domain.voice.matcher import PatternMatcher
 from cart_admin.domain.voice.service import VoiceService
 from cart_admin.models import (
@@ -696,7 +696,7 @@ def test_a_retry_while_the_turn_is_being_handled_is_handled_once(phone, engine, 
     # Both requests meet once they hold the lock, and again before texting the link; one
     # that cannot get there (PostgreSQL's lock; a turn already handled) lets the other go on
     # after a second.
-    locked, send_link = conversation._locked, conversation.send_link
+    locked, send_link = conversation.locked, effects.send_link
 
     def meet(barrier: threading.Barrier) -> None:
         with contextlib.suppress(threading.BrokenBarrierError):
@@ -713,8 +713,8 @@ def test_a_retry_while_the_turn_is_being_handled_is_handled_once(phone, engine, 
         meet(at_text)
         return send_link(*args, **kwargs)
 
-    monkeypatch.setattr(conversation, "send_link", texting)
-    monkeypatch.setattr(conversation, "_locked", meeting)
+    monkeypatch.setattr(effects, "send_link", texting)
+    monkeypatch.setattr(conversation, "locked", meeting)
     answers: list[Response] = []
     threads = [
         threading.Thread(target=lambda: answers.append(phone.say(3, "yes please")))

@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cart_admin.domain.voice.call_rows import MACHINE
 from cart_admin.domain.voice.eligibility import placed_call
 from cart_admin.domain.voice.script import Node
 from cart_admin.models import (
@@ -20,8 +21,6 @@ from cart_admin.models import (
     VoiceCallStatus,
 )
 from cart_admin.models.types import to_money
-
-MACHINE_ANSWERS = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def voice_analytics(
         col(CartVoiceCall.answered_at).is_not(None),
         sa.or_(
             col(CartVoiceCall.answered_by).is_(None),
-            col(CartVoiceCall.answered_by).not_in((*MACHINE_ANSWERS, "fax")),
+            col(CartVoiceCall.answered_by).not_in((*MACHINE, "fax")),
         ),
     )
     recovered = sa.and_(placed, col(CartVoiceCall.outcome) == VoiceCallOutcome.RECOVERED)

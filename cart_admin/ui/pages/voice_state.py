@@ -18,8 +18,8 @@ from cart_admin.domain.recovery_content import preview as content_preview
 from cart_admin.domain.save_flow import engine as flow
 from cart_admin.domain.save_flow.config import SaveFlowConfig, load_config, save_config
 from cart_admin.domain.tenancy import NotFound
-from cart_admin.domain.voice import conversation, reports, simulator
 from cart_admin.domain.voice import form as voice_form
+from cart_admin.domain.voice import outcomes, reports, simulator
 from cart_admin.domain.voice.config import (
     PLACEHOLDERS,
     VoiceRecoveryConfig,
@@ -349,7 +349,7 @@ class VoiceState(rx.State):
             return
         try:
             with session_scope() as session:
-                conversation.record_outcome(
+                outcomes.record_outcome(
                     session,
                     company_id=principal.company_id,
                     call_id=self.call["id"],

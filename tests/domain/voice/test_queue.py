@@ -20,7 +20,7 @@ from cart_admin.channels.sms import ConsoleSms
 from cart_admin.channels.voice import ConsoleVoice, TwilioVoice
 from cart_admin.domain.save_flow import delivery
 from cart_admin.domain.save_flow import engine as flow
-from cart_admin.domain.voice import conversation, eligibility, queue
+from cart_admin.domain.voice import dialling, eligibility, outcomes, queue
 from cart_admin.domain.voice.config import VoiceRecoveryConfig
 from cart_admin.domain.voice.eligibility import Decision
 from cart_admin.domain.voice.service import VoiceService
@@ -366,7 +366,7 @@ def test_a_crash_after_the_claim_leaves_an_unknown_call_never_redialled(
     world = make_call_due(session)
     service = twilio_service(twilio_server)
     with Session(engine, expire_on_commit=False) as doomed:  # claims, commits, and dies
-        claimed = queue._claim(
+        claimed = dialling.claim(
             doomed, world.voice_row.id, worker="doomed", now=NOW, lease=queue.LEASE
         )
         doomed.commit()
@@ -403,7 +403,7 @@ def test_a_crash_after_the_claim_leaves_an_unknown_call_never_redialled(
     for minutes, (params, finished) in enumerate(events, start=1):
         with Session(engine) as webhook:
             at = NOW + timedelta(minutes=minutes)
-            done = conversation.status(webhook, call.id, params={"CallSid": sid, **params}, now=at)
+            done = outcomes.status(webhook, call.id, params={"CallSid": sid, **params}, now=at)
             webhook.commit()
         assert done is finished, params
     [call] = calls_for(engine, world.voice_row.id)
@@ -425,7 +425,7 @@ def test_a_tick_after_the_lease_rescues_the_stalled_call(
 ) -> None:
     world = make_call_due(session)
     with Session(engine, expire_on_commit=False) as doomed:
-        queue._claim(doomed, world.voice_row.id, worker="doomed", now=NOW, lease=queue.LEASE)
+        dialling.claim(doomed, world.voice_row.id, worker="doomed", now=NOW, lease=queue.LEASE)
         doomed.commit()
 
     counts = tick(engine, twilio_service(twilio_server), NOW + timedelta(minutes=3))
@@ -448,7 +448,7 @@ def test_the_console_channel_records_the_call_and_never_dials(engine, session) -
 
     [call] = calls_for(engine, world.voice_row.id)
     assert call.status is VoiceCallStatus.CANCELED
-    assert call.error_message == queue.CONSOLE_NOTE
+    assert call.error_message == dialling.CONSOLE_NOTE
     assert call.voice_call_id.startswith("console:")
     assert call.completed_at == NOW
     row = row_now(engine, world.voice_row.id)
@@ -841,13 +841,15 @@ def test_call_now_while_the_queue_is_claiming_the_same_shopper_rings_once(
             outcome.append(exc)
 
     with Session(engine, expire_on_commit=False) as worker:  # the queue's claim, in flight
-        claimed = queue._claim(worker, world.voice_row.id, worker="w1", now=NOW, lease=queue.LEASE)
+        claimed = dialling.claim(
+            worker, world.voice_row.id, worker="w1", now=NOW, lease=queue.LEASE
+        )
         assert isinstance(claimed, CartVoiceCall)
         thread = threading.Thread(target=admin)
         thread.start()
         thread.join(timeout=1.0)  # finished at once unless held by the claim's locks
         worker.commit()
-    queue._place(engine, service, claimed, world.voice_row.id, NOW)
+    dialling.place(engine, service, claimed, world.voice_row.id, NOW)
     thread.join(timeout=30)
 
     assert len(outcome) == 1

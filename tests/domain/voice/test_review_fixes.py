@@ -3,8 +3,9 @@
 Calls are placed by the real queue (or an admin's "call now") through the real `TwilioVoice`
 client against the fake Twilio API, or through an in-process channel where a test needs to
 act while the dial is in flight; the call is then driven by the webhook handlers of
-`conversation` (answer, gather turns, status events), each in its own transaction as the API
-runs them. Texts go to the console SMS channel, whose outbox is what was sent.
+`conversation` (answer, gather turns) and `outcomes` (status events), each in its own
+transaction as the API runs them. Texts go to the console SMS channel, whose outbox is what
+was sent.
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from cart_admin.domain import storefront
 from cart_admin.domain.save_flow import delivery
 from cart_admin.domain.save_flow import engine as flow
 from cart_admin.domain.save_flow.config import SaveFlowConfig
-from cart_admin.domain.voice import conversation, eligibility, form, queue
+from cart_admin.domain.voice import (
+    conversation,
+    dialling,
+    effects,
+    eligibility,
+    form,
+    outcomes,
+    queue,
+)
 from cart_admin.domain.voice import script as engine_
 from cart_admin.domain.voice.config import (
     VoiceRecoveryConfig,
@@ -102,15 +111,13 @@ class Line:
             s.commit()
         self.turn += 1
         if send:
-            self.texted.append(
-                conversation.send_link(self.engine, self.service, self.call_id, now=at)
-            )
+            self.texted.append(effects.send_link(self.engine, self.service, self.call_id, now=at))
         return said(ET.fromstring(document)), send
 
     def status(self, status: str, at: datetime = NOW, **extra: str) -> bool:
         params = {"CallSid": self.sid, "CallStatus": status, **extra}
         with Session(self.engine) as s:
-            finished = conversation.status(s, self.call_id, params=params, now=at)
+            finished = outcomes.status(s, self.call_id, params=params, now=at)
             s.commit()
         return finished
 
@@ -359,7 +366,7 @@ def test_a_texted_link_is_a_sent_sms_row_of_the_attempt_and_is_texted_once(
             select(CartIntervention).where(
                 col(CartIntervention.cart_save_attempt_id) == world.attempt.id,
                 col(CartIntervention.channel) == Channel.SMS,
-                col(CartIntervention.step) >= conversation.LINK_STEP,
+                col(CartIntervention.step) >= effects.LINK_STEP,
             )
         ).all()
     assert row.status is InterventionStatus.SENT
@@ -369,7 +376,7 @@ def test_a_texted_link_is_a_sent_sms_row_of_the_attempt_and_is_texted_once(
     assert row.response_data == {"smsSid": sid, "callId": call.id}
 
     # Asked again (a retried webhook, a second worker): nothing more is sent.
-    again = conversation.send_link(engine, service, line.call_id, now=NOW + timedelta(minutes=2))
+    again = effects.send_link(engine, service, line.call_id, now=NOW + timedelta(minutes=2))
     assert again is None
     assert len(service.sms.outbox) == 1
     with Session(engine) as s:
@@ -377,7 +384,7 @@ def test_a_texted_link_is_a_sent_sms_row_of_the_attempt_and_is_texted_once(
             select(sa.func.count()).where(
                 col(CartIntervention.cart_save_attempt_id) == world.attempt.id,
                 col(CartIntervention.channel) == Channel.SMS,
-                col(CartIntervention.step) >= conversation.LINK_STEP,
+                col(CartIntervention.step) >= effects.LINK_STEP,
             )
         ).one()
     assert sent == 1
@@ -495,7 +502,7 @@ class RacingDialler:
         for index, event in enumerate(self.events, start=1):
             with Session(self.engine) as s:
                 params = {"CallSid": self.sid, **event}
-                conversation.status(s, call_id, params=params, now=NOW + timedelta(seconds=index))
+                outcomes.status(s, call_id, params=params, now=NOW + timedelta(seconds=index))
                 s.commit()
         if self.fails_with is not None:
             raise self.fails_with
@@ -729,7 +736,7 @@ def test_an_admins_call_refused_with_429_is_not_retried_by_the_queue(
     assert row.delivery_attempts == 1
     assert (row.lease_owner, row.lease_expires_at) == (None, None)
     twilio_server.mode = TwilioMode.ACCEPT
-    for later in (queue.RETRY_AFTER, queue.RETRY_AFTER * 2, timedelta(hours=3)):
+    for later in (dialling.RETRY_AFTER, dialling.RETRY_AFTER * 2, timedelta(hours=3)):
         assert tick(engine, service, NOW + later) == {}
     assert len(dial_requests(twilio_server)) == 1
     assert twilio_server.calls == []
