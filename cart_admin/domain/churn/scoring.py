@@ -1,0 +1,139 @@
+"""A checkout session's churn risk and the one intervention it calls for (spec §5).
+
+Pure functions of the signals a session has shown, so the public `churn/track` endpoint, the
+admin's explanations and the tests share one rule. The risk is a 0–100 score: each signal
+kind has a weight (configurable per company), a repeated signal adds half its weight each time
+up to twice it, and the sum is capped at 100.
+
+The intervention follows the spec's rules, most specific first:
+- shipping shock (items removed once shipping showed) -> FREE_SHIPPING_OFFER, only when the
+  cart really pays shipping;
+- discount hunting (two failed codes, or the embed's own DISCOUNT_HUNTING) -> DISCOUNT_HELP
+  (the chat opens);
+- form friction or payment trouble (long form time, field errors, address issues, a declined
+  payment) -> CHECKOUT_HELP (the chat opens);
+- an exit signal (pointer out through the top, back button, tab close) once the risk reaches
+  the threshold -> EXIT_INTENT with a discount, never above the company's cap.
+Each kind at most once per cart; at most one discount-bearing offer per cart; nothing for a
+cart in the holdout group.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from cart_admin.models import CheckoutChurnSignal as C
+from cart_admin.models import InterventionType as K
+
+DEFAULT_WEIGHTS: dict[C, int] = {
+    C.PAYMENT_DECLINED: 30,
+    C.MULTIPLE_PAYMENT_ATTEMPTS: 25,
+    C.PAYMENT_METHOD_SWITCH: 10,
+    C.SHIPPING_COST_SHOCK: 35,
+    C.TAX_SHOCK: 20,
+    C.DISCOUNT_CODE_FAILURE: 15,
+    C.DISCOUNT_HUNTING: 25,
+    C.POLICY_PAGE_VISIT: 10,
+    C.FAQ_VISIT: 5,
+    C.TAB_SWITCHING: 15,
+    C.LONG_FORM_TIME: 20,
+    C.FORM_FIELD_ERRORS: 15,
+    C.ADDRESS_ISSUES: 20,
+    C.MOUSE_EXIT_INTENT: 30,
+    C.BACK_BUTTON: 20,
+    C.TAB_CLOSE_ATTEMPT: 40,
+    C.IDLE_TIMEOUT: 10,
+}
+EXIT_SIGNALS = frozenset({C.MOUSE_EXIT_INTENT, C.BACK_BUTTON, C.TAB_CLOSE_ATTEMPT})
+FRICTION_SIGNALS = frozenset(
+    {C.LONG_FORM_TIME, C.FORM_FIELD_ERRORS, C.ADDRESS_ISSUES, C.PAYMENT_DECLINED}
+)
+OFFERS = frozenset({K.EXIT_INTENT, K.FREE_SHIPPING_OFFER})  # they change the price
+
+
+class ChurnConfig(BaseModel):
+    """A company's churn settings (JSON in camelCase; missing fields take the defaults)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    enabled: bool = True
+    weights: dict[C, int] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    exit_intent_threshold: int = Field(default=40, ge=0, le=100)
+    exit_intent_discount_percent: Decimal = Field(default=Decimal("10"), ge=0, le=100)
+    free_shipping_offer: bool = True
+    chat_help: bool = True
+
+    def weight(self, signal: C) -> int:
+        return max(0, min(100, self.weights.get(signal, DEFAULT_WEIGHTS[signal])))
+
+
+def risk_score(signals: Iterable[C], config: ChurnConfig) -> int:
+    """0–100: each kind's weight, plus half of it per repeat up to twice the weight."""
+    total = Decimal("0")
+    for signal, seen in Counter(signals).items():
+        weight = Decimal(config.weight(signal))
+        total += min(weight * 2, weight * (1 + Decimal("0.5") * (seen - 1)))
+    return int(min(total, Decimal(100)))
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What the decision may rely on about the cart and what it already got."""
+
+    shipping_total: Decimal
+    discount_cap_percent: Decimal  # the company's cap for an in-checkout discount
+    holdout: bool = False
+    already: frozenset[K] = frozenset()  # interventions this cart was already shown
+    chat_available: bool = True
+
+
+@dataclass(frozen=True)
+class Decision:
+    type: K
+    action: str  # APPLY_DISCOUNT | APPLY_FREE_SHIPPING | OPEN_CHAT
+    signal: C  # the signal that called for it
+    discount_percent: Decimal | None = None
+
+
+def choose_intervention(
+    signals: list[C], config: ChurnConfig, facts: SessionFacts
+) -> Decision | None:
+    """The intervention the session's signals call for now, or None."""
+    if not config.enabled or facts.holdout or not signals:
+        return None
+    seen = Counter(signals)
+    offered = bool(facts.already & OFFERS)
+
+    def allowed(kind: K) -> bool:
+        return kind not in facts.already and not (kind in OFFERS and offered)
+
+    if (
+        seen[C.SHIPPING_COST_SHOCK]
+        and config.free_shipping_offer
+        and facts.shipping_total > 0
+        and allowed(K.FREE_SHIPPING_OFFER)
+    ):
+        return Decision(K.FREE_SHIPPING_OFFER, "APPLY_FREE_SHIPPING", C.SHIPPING_COST_SHOCK)
+    chat = config.chat_help and facts.chat_available
+    hunting = seen[C.DISCOUNT_HUNTING] or seen[C.DISCOUNT_CODE_FAILURE] >= 2
+    if hunting and chat and allowed(K.DISCOUNT_HELP):
+        signal = C.DISCOUNT_HUNTING if seen[C.DISCOUNT_HUNTING] else C.DISCOUNT_CODE_FAILURE
+        return Decision(K.DISCOUNT_HELP, "OPEN_CHAT", signal)
+    friction = next((s for s in signals if s in FRICTION_SIGNALS), None)
+    if friction is not None and chat and allowed(K.CHECKOUT_HELP):
+        return Decision(K.CHECKOUT_HELP, "OPEN_CHAT", friction)
+    exit_signal = next((s for s in reversed(signals) if s in EXIT_SIGNALS), None)
+    if exit_signal is not None and allowed(K.EXIT_INTENT):
+        if risk_score(signals, config) < config.exit_intent_threshold:
+            return None
+        percent = min(config.exit_intent_discount_percent, facts.discount_cap_percent)
+        if percent <= 0:
+            return None
+        return Decision(K.EXIT_INTENT, "APPLY_DISCOUNT", exit_signal, percent)
+    return None
