@@ -11,6 +11,9 @@ from cart_admin.api import (
     admin,
     cart_save,
     catalog,
+    chat,
+    checkout_admin,
+    churn,
     content,
     embed,
     engagement,
@@ -68,6 +71,10 @@ def create_api() -> FastAPI:
     api.include_router(themes.router)  # before admin: its static paths win over /{page_id}
     api.include_router(catalog.router)
     api.include_router(admin.router)
+    api.include_router(churn.router)  # before cart_save: its /{attempt_id} paths
+    api.include_router(checkout_admin.churn_settings)
+    api.include_router(checkout_admin.router)
+    api.include_router(chat.router)
     api.include_router(voice.router)  # before cart_save: its /{attempt_id} paths
     api.include_router(voice.webhooks)
     api.include_router(cart_save.router)

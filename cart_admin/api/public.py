@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlmodel import Session, col, select
 
+from cart_admin.api.checkout_schemas import InterventionResponse
 from cart_admin.api.deps import NowDep, SessionDep
 from cart_admin.api.public_schemas import (
     AddItem,
@@ -26,6 +27,7 @@ from cart_admin.api.public_schemas import (
 )
 from cart_admin.domain import catalog, triggers
 from cart_admin.domain import storefront as shop
+from cart_admin.domain.churn import responses as churn
 from cart_admin.domain.discounts import DiscountError
 from cart_admin.domain.save_flow import links
 from cart_admin.domain.tenancy import NotFound
@@ -370,3 +372,33 @@ def message_response(
         links.in_app_response(session, cart, message_id, body.action, now=now)
     except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+
+
+@router.post("/carts/{token}/interventions/{intervention_id}", response_model=CartOut)
+def intervention_response(
+    public_key: PublicKey,
+    token: Token,
+    intervention_id: ProductIdPath,
+    body: InterventionResponse,
+    session: SessionDep,
+    now: NowDep,
+    viewer: ViewerSession = "",
+) -> CartOut:
+    """The shopper accepted or dismissed a real-time intervention (exit-intent offer, free
+    shipping, chat help). Accepting a price offer applies the server's own offer to the cart:
+    nothing in the request can change what it is worth."""
+
+    def respond(store: shop.Storefront, cart: Cart) -> shop.PricedCart:
+        try:
+            row = churn.intervention_for_cart(session, cart, intervention_id)
+        except NotFound as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+        if body.action == "dismissed":
+            churn.dismiss(session, row, now=now)
+            return shop.reprice(session, store=store, cart=cart, now=now)
+        try:
+            return churn.accept(session, store=store, cart=cart, row=row, now=now)
+        except churn.InterventionClosed as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+
+    return _change(session, public_key, token, now, viewer, respond)

@@ -22,6 +22,10 @@ from cart_admin.domain.origins import normalize_origin
 
 PUBLIC_KEY_PATH = re.compile(r"^/api/public/([A-Za-z0-9_-]{1,40})(/|$)")
 TOKEN_PATH = re.compile(r"^/api/momentum/cart-(?:triggers|upsell)/([A-Za-z0-9_-]{1,64})(/|$)")
+# The page's key in the query (`?key=`): a sendBeacon cannot set headers.
+KEYED_PATH = re.compile(r"^/api/momentum/(?:cart-save/churn/(?:track|escalate)|cs/sessions)$")
+CHAT_PATH = re.compile(r"^/api/momentum/cs/sessions/([A-Za-z0-9_-]{16,48})(/|$)")
+KEY_PARAM = re.compile(r"(?:^|&)key=([A-Za-z0-9_-]{1,40})(?:&|$)")
 MAX_BODY_BYTES = 16 * 1024
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 
@@ -48,11 +52,23 @@ class SlidingWindowLimiter:
         return True, 0
 
 
-def _origins_for_path(path: str) -> list[str] | None:
-    """The allowed origins of the landing page a storefront path belongs to (None: not ours)."""
+def _page_key(path: str, query: str) -> str | None:
+    """The landing page's public key a storefront request names, in its path or its query."""
     if match := PUBLIC_KEY_PATH.match(path):
+        return match.group(1)
+    if KEYED_PATH.match(path) and (match := KEY_PARAM.search(query)):
+        return match.group(1)
+    return None
+
+
+def _origins_for_path(path: str, query: str = "") -> list[str] | None:
+    """The allowed origins of the landing page a storefront path belongs to (None: not ours)."""
+    if key := _page_key(path, query):
         with session_scope() as session:
-            return shop.allowed_origins_for_key(session, public_key=match.group(1))
+            return shop.allowed_origins_for_key(session, public_key=key)
+    if match := CHAT_PATH.match(path):
+        with session_scope() as session:
+            return shop.allowed_origins_for_chat(session, token=match.group(1))
     if match := TOKEN_PATH.match(path):
         with session_scope() as session:
             token = match.group(1)
@@ -61,14 +77,22 @@ def _origins_for_path(path: str) -> list[str] | None:
     return None
 
 
-def _limit_scope(path: str) -> str:
-    """What a client's request budget is counted against: the page's key or the cart token."""
-    match = PUBLIC_KEY_PATH.match(path) or TOKEN_PATH.match(path)
+def _limit_scope(path: str, query: str = "") -> str:
+    """What a client's request budget is counted against: the page's key, the cart token or
+    the chat."""
+    if key := _page_key(path, query):
+        return key
+    match = TOKEN_PATH.match(path) or CHAT_PATH.match(path)
     return match.group(1) if match else path
 
 
 def is_storefront_path(path: str) -> bool:
-    return bool(PUBLIC_KEY_PATH.match(path) or TOKEN_PATH.match(path))
+    return bool(
+        PUBLIC_KEY_PATH.match(path)
+        or TOKEN_PATH.match(path)
+        or KEYED_PATH.match(path)
+        or CHAT_PATH.match(path)
+    )
 
 
 class StorefrontGuard:
@@ -83,10 +107,11 @@ class StorefrontGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = scope.get("query_string", b"").decode("latin-1")
         origin = headers.get("origin", "")
         same_site = bool(origin) and origin.split("://", 1)[-1] == headers.get("host", "")
         allowed = same_site or (
-            await self._origin_allowed(scope["path"], origin) if origin else False
+            await self._origin_allowed(scope["path"], query, origin) if origin else False
         )
         cors = _cors_headers(origin) if allowed else []
         if scope["method"] == "OPTIONS":
@@ -99,7 +124,7 @@ class StorefrontGuard:
             await _respond(send, 403, "This origin may not use this storefront.", [])
             return
         client = (scope.get("client") or ("?", 0))[0]
-        ok, wait = self.limiter.allow(f"{client}|{_limit_scope(scope['path'])}")
+        ok, wait = self.limiter.allow(f"{client}|{_limit_scope(scope['path'], query)}")
         if not ok:
             retry = [*cors, (b"retry-after", str(wait).encode())]
             await _respond(send, 429, "Too many requests; try again shortly.", retry)
@@ -115,15 +140,26 @@ class StorefrontGuard:
         elif not length.isdigit() or int(length) > MAX_BODY_BYTES:
             await _respond(send, 413, too_big, cors)
             return
+        if KEYED_PATH.match(scope["path"]) and headers.get("content-type", "").startswith(
+            "text/plain"
+        ):
+            scope = _as_json(scope)
         await self.app(scope, _limited(receive), _with_headers(send, cors))
 
-    async def _origin_allowed(self, path: str, origin: str) -> bool:
+    async def _origin_allowed(self, path: str, query: str, origin: str) -> bool:
         try:
             wanted = normalize_origin(origin)
         except ValueError:
             return False
-        origins = await run_in_threadpool(_origins_for_path, path)
+        origins = await run_in_threadpool(_origins_for_path, path, query)
         return wanted in (origins or [])
+
+
+def _as_json(scope: Scope) -> Scope:
+    """A beacon's body is JSON sent as text/plain (the only type it can send cross-origin
+    without a preflight): read it as the JSON it is."""
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-type"]
+    return {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
 
 
 def _cors_headers(origin: str) -> list[tuple[bytes, bytes]]:

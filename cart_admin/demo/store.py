@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cart_admin.demo import catalog
+from cart_admin.demo import catalog, policies
 from cart_admin.demo.world import DemoBundle, DemoPage, DemoProduct, World
 from cart_admin.models import (
     BundleStatus,
@@ -20,6 +20,7 @@ from cart_admin.models import (
     ProductBundle,
     ProductBundleItem,
     ProductStatus,
+    StorePolicies,
     User,
     UserRole,
 )
@@ -52,6 +53,17 @@ def create_store(world: World, *, password_hash: str) -> None:
         updated_at=created,
     )
     _add_flow_config(world)
+    world.rows.add(
+        StorePolicies,
+        id=world.rng.hex_id(),
+        company_id=world.company_id,
+        shipping=policies.SHIPPING,
+        returns=policies.RETURNS,
+        payment=policies.PAYMENT,
+        faq=policies.FAQ,
+        created_at=created,
+        updated_at=created,
+    )
     _add_users(world, password_hash)
     world.products = [_product(world, spec) for spec in catalog.PRODUCTS]
     world.bundles = [_bundle(world, spec) for spec in catalog.BUNDLES]
@@ -88,6 +100,8 @@ def _add_flow_config(world: World) -> None:
         channels={},
         voice={"agentName": "Jamie"},
         triggers={},
+        churn={},
+        chat={},
         created_at=created,
         updated_at=created,
     )

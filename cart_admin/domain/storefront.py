@@ -28,6 +28,9 @@ from cart_admin.models import (
     CartStatus,
     CartTriggerImpression,
     CartUpsellOffer,
+    ChatSession,
+    CheckoutIntervention,
+    CheckoutInterventionStatus,
     Company,
     DiscountCode,
     Inventory,
@@ -150,6 +153,15 @@ def allowed_origins_for_offer(session: Session, *, offer_id: str) -> list[str]:
         .join(Cart, col(Cart.landing_page_id) == col(LandingPage.id))
         .join(CartUpsellOffer, col(CartUpsellOffer.cart_id) == col(Cart.id))
         .where(col(CartUpsellOffer.id) == offer_id)
+    ).first()
+    return list(row) if row is not None else []
+
+
+def allowed_origins_for_chat(session: Session, *, token: str) -> list[str]:
+    row = session.exec(
+        select(LandingPage.allowed_origins)
+        .join(ChatSession, col(ChatSession.landing_page_id) == col(LandingPage.id))
+        .where(col(ChatSession.token) == token)
     ).first()
     return list(row) if row is not None else []
 
@@ -475,6 +487,14 @@ def convert_cart(session: Session, *, cart: Cart, now: datetime) -> Cart:
             col(CartTriggerImpression.converted_at).is_(None),
         )
         .values(converted_at=now)
+    )
+    session.execute(  # every real-time intervention the cart was shown counts the sale
+        sa.update(CheckoutIntervention)
+        .where(
+            col(CheckoutIntervention.cart_id) == cart.id,
+            col(CheckoutIntervention.converted_at).is_(None),
+        )
+        .values(status=CheckoutInterventionStatus.CONVERTED, converted_at=now)
     )
     if cart.discount_code:
         session.execute(

@@ -1,5 +1,12 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
+from cart_admin.models.checkout import (
+    ChatMessage,
+    ChatSession,
+    CheckoutChurnEvent,
+    CheckoutIntervention,
+    StorePolicies,
+)
 from cart_admin.models.content import AIRankingCache, AIUsage, ContentSettings, ContentVersion
 from cart_admin.models.engagement import CartTriggerImpression, CartUpsellOffer
 from cart_admin.models.enums import *  # noqa: F403
@@ -41,6 +48,10 @@ __all__ = [
     "CartTriggerImpression",
     "CartUpsellOffer",
     "CartVoiceCall",
+    "ChatMessage",
+    "ChatSession",
+    "CheckoutChurnEvent",
+    "CheckoutIntervention",
     "Company",
     "ContentSettings",
     "ContentVersion",
@@ -54,5 +65,6 @@ __all__ = [
     "ProductBundle",
     "ProductBundleItem",
     "ProductViewHeartbeat",
+    "StorePolicies",
     "User",
 ]

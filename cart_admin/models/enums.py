@@ -280,6 +280,38 @@ class CheckoutChurnSignal(StrEnum):
     IDLE_TIMEOUT = "IDLE_TIMEOUT"
 
 
+class CheckoutInterventionStatus(StrEnum):
+    """What became of a real-time intervention the drawer showed (spec §5)."""
+
+    SHOWN = "SHOWN"
+    ACCEPTED = "ACCEPTED"
+    DISMISSED = "DISMISSED"
+    CONVERTED = "CONVERTED"  # the cart was bought after it was shown or accepted
+
+
+class EscalationTarget(StrEnum):
+    """Where `churn/escalate` hands a session: the save flow now, or a person."""
+
+    SAVE_FLOW = "SAVE_FLOW"
+    HUMAN = "HUMAN"
+
+
+# --- checkout chat (spec §6) ----------------------------------------------------------
+
+
+class ChatSessionStatus(StrEnum):
+    OPEN = "OPEN"  # the assistant answers
+    ESCALATED = "ESCALATED"  # waiting for, or talking with, a person
+    CLOSED = "CLOSED"
+
+
+class ChatRole(StrEnum):
+    USER = "user"  # the shopper
+    ASSISTANT = "assistant"  # the policy answerer or Claude
+    AGENT = "agent"  # a person replying from the inbox
+    SYSTEM = "system"  # notices: "a team member will reply here"
+
+
 # --- content (spec §8) ----------------------------------------------------------------
 
 
@@ -317,3 +349,4 @@ class AIPurpose(StrEnum):
     UPSELL_RANKING = "UPSELL_RANKING"
     THEME = "THEME"
     VOICE_INTENT = "VOICE_INTENT"  # what a shopper meant on a recovery call
+    CHECKOUT_CHAT = "CHECKOUT_CHAT"  # an answer in the drawer's checkout chat

@@ -58,6 +58,8 @@ class CartSaveFlowConfig(Timestamped, table=True):
     channels: dict = json_field(dict)
     voice: dict = json_field(dict)
     triggers: dict = json_field(dict)
+    churn: dict = json_field(dict)  # ChurnConfig: signal weights, exit-intent offer
+    chat: dict = json_field(dict)  # CheckoutChatConfig (spec §6)
 
 
 class CartSaveAttempt(Timestamped, table=True):

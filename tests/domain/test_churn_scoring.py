@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
+from cart_admin.domain.churn.config import DEFAULT_WEIGHTS, ChurnConfig
 from cart_admin.domain.churn.scoring import (
-    DEFAULT_WEIGHTS,
-    ChurnConfig,
     Decision,
     SessionFacts,
     choose_intervention,

@@ -25,52 +25,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
-
+from cart_admin.domain.churn.config import ChurnConfig
 from cart_admin.models import CheckoutChurnSignal as C
 from cart_admin.models import InterventionType as K
 
-DEFAULT_WEIGHTS: dict[C, int] = {
-    C.PAYMENT_DECLINED: 30,
-    C.MULTIPLE_PAYMENT_ATTEMPTS: 25,
-    C.PAYMENT_METHOD_SWITCH: 10,
-    C.SHIPPING_COST_SHOCK: 35,
-    C.TAX_SHOCK: 20,
-    C.DISCOUNT_CODE_FAILURE: 15,
-    C.DISCOUNT_HUNTING: 25,
-    C.POLICY_PAGE_VISIT: 10,
-    C.FAQ_VISIT: 5,
-    C.TAB_SWITCHING: 15,
-    C.LONG_FORM_TIME: 20,
-    C.FORM_FIELD_ERRORS: 15,
-    C.ADDRESS_ISSUES: 20,
-    C.MOUSE_EXIT_INTENT: 30,
-    C.BACK_BUTTON: 20,
-    C.TAB_CLOSE_ATTEMPT: 40,
-    C.IDLE_TIMEOUT: 10,
-}
 EXIT_SIGNALS = frozenset({C.MOUSE_EXIT_INTENT, C.BACK_BUTTON, C.TAB_CLOSE_ATTEMPT})
 FRICTION_SIGNALS = frozenset(
     {C.LONG_FORM_TIME, C.FORM_FIELD_ERRORS, C.ADDRESS_ISSUES, C.PAYMENT_DECLINED}
 )
 OFFERS = frozenset({K.EXIT_INTENT, K.FREE_SHIPPING_OFFER})  # they change the price
-
-
-class ChurnConfig(BaseModel):
-    """A company's churn settings (JSON in camelCase; missing fields take the defaults)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    enabled: bool = True
-    weights: dict[C, int] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    exit_intent_threshold: int = Field(default=40, ge=0, le=100)
-    exit_intent_discount_percent: Decimal = Field(default=Decimal("10"), ge=0, le=100)
-    free_shipping_offer: bool = True
-    chat_help: bool = True
-
-    def weight(self, signal: C) -> int:
-        return max(0, min(100, self.weights.get(signal, DEFAULT_WEIGHTS[signal])))
 
 
 def risk_score(signals: Iterable[C], config: ChurnConfig) -> int:
