@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +18,9 @@ from cart_admin.models import (
     Cart,
     CartSaveAttempt,
     CartVoiceCall,
+    ChatMessage,
+    ChatSession,
+    ChatSessionStatus,
     Customer,
     LandingPage,
     Product,
@@ -41,6 +45,9 @@ STOREFRONT_PREFIXES = (
     "/api/public/",
     "/api/momentum/cart-triggers/",
     "/api/momentum/cart-upsell/",
+    "/api/momentum/cart-save/churn/track",  # the page's key in ?key=
+    "/api/momentum/cart-save/churn/escalate",
+    "/api/momentum/cs/sessions",  # the checkout chat's own token
     "/embed/",
     "/r/",
     "/s/",
@@ -66,9 +73,11 @@ PARAM_MODEL = {
     "key_id": ApiKey,
     "attempt_id": CartSaveAttempt,
     "call_id": CartVoiceCall,
+    "chat_id": ChatSession,
 }
-# The voice endpoints word their 404 their own way (`reports.get_call`, `record_outcome`).
-NOT_FOUND_DETAIL = {"call_id": "No such call."}
+# The voice endpoints word their 404 their own way (`reports.get_call`, `record_outcome`),
+# and so does the checkout chat inbox (`inbox.conversation`).
+NOT_FOUND_DETAIL = {"call_id": "No such call.", "chat_id": "No such conversation."}
 BODIES = {
     ("PATCH", "/api/landing-pages/{page_id}"): {
         "name": "Taken over",
@@ -80,7 +89,21 @@ BODIES = {
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/diagnosis"): {"reason": "OTHER"},
     ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/complete"): {"outcome": "CANCELLED"},
     ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"): {"outcome": "DECLINED"},
+    ("POST", "/api/momentum/cs/conversations/{chat_id}/reply"): {"content": "Taken over"},
 }
+CHECKOUT_ADMIN_UNAUTHENTICATED = pytest.mark.xfail(
+    strict=True,
+    reason="BUG: cart_admin/api/checkout_admin.py:24-25 the routers lack route_class=AdminRoute, "
+    "so get_principal finds no request.state.principal: every checkout admin endpoint is a 500",
+)
+
+
+def _id_case(method: str, path: str):
+    if path.startswith("/api/momentum/cs/"):
+        return pytest.param(method, path, marks=CHECKOUT_ADMIN_UNAUTHENTICATED)
+    return (method, path)
+
+
 # Bodies naming the caller's own product (filled in per tenant).
 PRODUCT_BODY_PATHS = {
     ("POST", "/api/landing-pages/{page_id}/product-catalog/products"),
@@ -109,6 +132,11 @@ def _tenant(session: Session, name: str) -> SimpleNamespace:
         outcome=VoiceCallOutcome.ESCALATED,
     )  # fmt: skip
     session.add(call)
+    chat = ChatSession(  # a checkout chat handed to a person
+        company_id=company.id, token=secrets.token_urlsafe(24), cart_id=cart.id,
+        landing_page_id=page.id, status=ChatSessionStatus.ESCALATED, needs_reply=True,
+    )  # fmt: skip
+    session.add(chat)
     session.commit()
     key = make_api_key(session, company, name=f"{name} key")
     key_id = session.exec(select(ApiKey.id).where(ApiKey.key_hash == token_digest(key))).one()
@@ -124,6 +152,7 @@ def _tenant(session: Session, name: str) -> SimpleNamespace:
             "key_id": key_id,
             "attempt_id": attempt.id,
             "call_id": call.id,
+            "chat_id": chat.id,
         },
     )
 
@@ -189,6 +218,7 @@ def test_id_endpoints_list_is_complete():
         ("GET", "/api/landing-pages/{page_id}/products"),
         ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),
         ("GET", "/api/momentum/cart-save/voice/calls/{call_id}"),
+        ("GET", "/api/momentum/cs/conversations/{chat_id}"),
         ("GET", "/api/products/{product_id}"),
         ("PATCH", "/api/landing-pages/{page_id}"),
         ("PATCH", "/api/landing-pages/{page_id}/cart-theme"),
@@ -202,10 +232,12 @@ def test_id_endpoints_list_is_complete():
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/execute"),
         ("POST", "/api/momentum/cart-save/attempts/{attempt_id}/progress"),
         ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"),
+        ("POST", "/api/momentum/cs/conversations/{chat_id}/close"),
+        ("POST", "/api/momentum/cs/conversations/{chat_id}/reply"),
     ]
 
 
-@pytest.mark.parametrize(("method", "path"), ID_ENDPOINTS)
+@pytest.mark.parametrize(("method", "path"), [_id_case(m, p) for m, p in ID_ENDPOINTS])
 def test_another_companys_id_is_not_found(tenants, engine, method, path):
     a, b = tenants
     (param,) = re.findall(r"{(\w+)}", path)
@@ -270,3 +302,60 @@ def test_voice_bodies_naming_another_companys_rows_are_not_found(tenants, engine
         assert [c["id"] for c in calls["calls"]] == [me.ids["call_id"]] and calls["total"] == 1
         stats = _api(me.key).get(f"{voice}/analytics").json()
         assert stats["calls_initiated"] == 1 and stats["by_outcome"] == {"ESCALATED": 1}
+
+
+# --- checkout assistance: settings, policies and the inbox are per company --------------------
+
+CS = "/api/momentum/cs"
+CHURN_CONFIG = "/api/momentum/cart-save/churn/config"
+
+
+@CHECKOUT_ADMIN_UNAUTHENTICATED
+def test_checkout_settings_policies_and_inbox_are_per_company(tenants):
+    a, b = tenants
+    api_a, api_b = _api(a.key), _api(b.key)
+    assert api_a.put(CHURN_CONFIG, json={"exitIntentDiscountPercent": 5}).status_code == 200
+    assert api_a.put(f"{CS}/config", json={"welcomeMessage": "Alpha here"}).status_code == 200
+    assert api_a.put(f"{CS}/policies", json={"shipping": "Alpha ships."}).status_code == 200
+
+    assert api_a.get(CHURN_CONFIG).json()["exitIntentDiscountPercent"] == "5"
+    assert api_b.get(CHURN_CONFIG).json()["exitIntentDiscountPercent"] == "10"
+    assert api_b.get(f"{CS}/config").json()["welcomeMessage"].startswith("Hi!")
+    assert api_b.get(f"{CS}/policies").json()["shipping"] == ""
+    for me in tenants:
+        inbox = _api(me.key).get(f"{CS}/conversations").json()
+        assert [c["id"] for c in inbox["conversations"]] == [me.ids["chat_id"]]
+        assert inbox["waiting"] == 1
+
+
+def test_checkout_settings_and_the_inbox_are_per_company_in_the_domain(tenants, session):
+    """The same isolation, below the admin endpoints: A's settings never reach B's rows."""
+    from decimal import Decimal
+
+    from cart_admin.domain.chat import inbox
+    from cart_admin.domain.chat.config import (
+        CheckoutChatConfig,
+        load_chat_config,
+        save_chat_config,
+    )
+    from cart_admin.domain.chat.policies import PoliciesForm, load_policies, save_policies
+    from cart_admin.domain.churn.config import ChurnConfig, load_churn_config, save_churn_config
+    from cart_admin.domain.tenancy import NotFound
+
+    a, b = tenants
+    save_churn_config(session, a.company.id, ChurnConfig(exit_intent_discount_percent=5))
+    save_chat_config(session, a.company.id, CheckoutChatConfig(welcome_message="Alpha here"))
+    save_policies(session, a.company.id, PoliciesForm(shipping="Alpha ships."), now=utcnow())
+    session.commit()
+
+    assert load_churn_config(session, a.company.id).exit_intent_discount_percent == 5
+    assert load_churn_config(session, b.company.id).exit_intent_discount_percent == Decimal(10)
+    assert load_chat_config(session, b.company.id).welcome_message.startswith("Hi!")
+    assert load_policies(session, b.company.id).shipping == ""
+    for me in tenants:
+        listed = inbox.conversations(session, me.company.id)
+        assert [c.id for c in listed] == [me.ids["chat_id"]]
+        assert inbox.waiting_count(session, me.company.id) == 1
+    with pytest.raises(NotFound):
+        inbox.conversation(session, a.company.id, b.ids["chat_id"])
+    assert session.exec(select(ChatMessage)).all() == []
