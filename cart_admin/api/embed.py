@@ -8,12 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from cart_admin.api.deps import SessionDep
 from cart_admin.api.public import list_catalog
 from cart_admin.domain import storefront as shop
-from cart_admin.domain.embed import render_embed
+from cart_admin.domain.chat.config import load_chat_config
+from cart_admin.domain.churn.config import load_churn_config
+from cart_admin.domain.embed import chat_script, render_embed
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import LandingPage, LandingPageStatus
 from cart_admin.settings import get_settings
@@ -38,10 +40,43 @@ def embed_script(
         return Response("/* Cart Admin: no published landing page has this key. */", 404,
                         media_type=JS)  # fmt: skip
     api_base = get_settings().api_url or str(request.base_url)
-    script = render_embed(store, api_base=api_base)
+    script = render_embed(store, api_base=api_base, assist=_assist(session, store.company.id))
     headers = {
         "ETag": script.etag,
         "Cache-Control": "no-cache",  # theme edits show on the next load; 304s are cheap
+        "Vary": "Accept-Encoding",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if script.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(
+            script.gzipped, media_type=JS, headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(script.body, media_type=JS, headers=headers)
+
+
+def _assist(session: Session, company_id: str) -> dict:
+    """What the drawer needs of the churn and chat settings (the rest stays on the server)."""
+    churn = load_churn_config(session, company_id)
+    chat = load_chat_config(session, company_id)
+    return {
+        "churn": {
+            "enabled": churn.enabled and get_settings().enable_churn_detection,
+            "idleSeconds": churn.idle_seconds,
+            "longFormSeconds": churn.long_form_seconds,
+        },
+        "chat": {"enabled": chat.enabled, "position": chat.position},
+    }
+
+
+@router.get("/embed/parts/chat.js", response_class=Response)
+def chat_part(request: Request) -> Response:
+    """The checkout chat, loaded by the drawer when a shopper first opens it."""
+    script = chat_script()
+    headers = {
+        "ETag": script.etag,
+        "Cache-Control": "public, max-age=300",
         "Vary": "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
     }

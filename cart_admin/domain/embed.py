@@ -16,6 +16,8 @@ from cart_admin.domain.theming import CartTheme, css_block
 EMBED_DIR = Path(__file__).resolve().parent.parent / "embed"
 CONFIG_TOKEN = "__CART_ADMIN_CONFIG__"
 CSS_TOKEN = "__CART_ADMIN_CSS__"
+PARTS_MARKER = "/* __CART_ADMIN_PARTS__ */"  # churn.js joins the drawer's closure here
+CHAT_CSS_TOKEN = "__CART_ADMIN_CHAT_CSS__"
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,39 @@ class EmbedScript:
         return _gzip(self.body)
 
 
+def _mtimes(*names: str) -> tuple[float, ...]:
+    return tuple((EMBED_DIR / name).stat().st_mtime for name in names)
+
+
+DRAWER_SOURCES = ("drawer.js", "churn.js", "drawer.css")
+CHAT_SOURCES = ("chat.js", "chat.css")
+
+
+def _css(name: str) -> str:
+    return _compact(re.sub(r"/\*.*?\*/", "", (EMBED_DIR / name).read_text(), flags=re.S))
+
+
 @lru_cache(maxsize=4)
-def _sources(js_mtime: float, css_mtime: float) -> tuple[str, str]:
-    """drawer.js and drawer.css, re-read only when they change on disk, without indentation
-    and comment lines (the sources are written readable; shoppers download them)."""
+def _sources(mtimes: tuple[float, ...]) -> tuple[str, str]:
+    """drawer.js (with churn.js spliced in) and drawer.css, re-read only when they change on
+    disk, without indentation and comment lines (written readable; shoppers download them)."""
     js = (EMBED_DIR / "drawer.js").read_text()
-    css = re.sub(r"/\*.*?\*/", "", (EMBED_DIR / "drawer.css").read_text(), flags=re.S)
-    return _compact(js, comment="//"), _compact(css)
+    if PARTS_MARKER not in js:
+        raise RuntimeError("drawer.js has no parts marker")
+    js = js.replace(PARTS_MARKER, (EMBED_DIR / "churn.js").read_text(), 1)
+    return _compact(js, comment="//"), _css("drawer.css")
+
+
+@lru_cache(maxsize=4)
+def _chat_script(mtimes: tuple[float, ...]) -> EmbedScript:
+    js = _compact((EMBED_DIR / "chat.js").read_text(), comment="//")
+    body = js.replace(CHAT_CSS_TOKEN, _script_json(_css("chat.css")), 1).encode()
+    return EmbedScript(body=body, etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+def chat_script() -> EmbedScript:
+    """The checkout chat's script: the same for every page (the drawer passes it the rest)."""
+    return _chat_script(_mtimes(*CHAT_SOURCES))
 
 
 def _compact(source: str, *, comment: str | None = None) -> str:
@@ -49,9 +77,13 @@ def _gzip(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=9, mtime=0)
 
 
-def embed_config(store: Storefront, *, api_base: str, preview: bool = False) -> dict:
+def embed_config(
+    store: Storefront, *, api_base: str, preview: bool = False, assist: dict | None = None
+) -> dict:
+    """`assist`: the churn detection and chat settings the drawer needs (none in previews)."""
     theme = store.theme
     return {
+        **(assist or {}),
         "apiBase": api_base.rstrip("/"),
         "publicKey": store.page.public_key,
         "currency": store.company.currency,
@@ -72,21 +104,17 @@ def _script_json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_embed(store: Storefront, *, api_base: str, preview: bool = False) -> EmbedScript:
-    js_path, css_path = EMBED_DIR / "drawer.js", EMBED_DIR / "drawer.css"
-    config = embed_config(store, api_base=api_base, preview=preview)
-    return _render(
-        json.dumps(config, sort_keys=True),
-        store.theme,
-        js_path.stat().st_mtime,
-        css_path.stat().st_mtime,
-    )
+def render_embed(
+    store: Storefront, *, api_base: str, preview: bool = False, assist: dict | None = None
+) -> EmbedScript:
+    config = embed_config(store, api_base=api_base, preview=preview, assist=assist)
+    return _render(json.dumps(config, sort_keys=True), store.theme, _mtimes(*DRAWER_SOURCES))
 
 
 @lru_cache(maxsize=128)
-def _render(config_json: str, theme: CartTheme, js_mtime: float, css_mtime: float) -> EmbedScript:
+def _render(config_json: str, theme: CartTheme, mtimes: tuple[float, ...]) -> EmbedScript:
     """The same page, theme and sources give the same script: built once."""
-    js, css = _sources(js_mtime, css_mtime)
+    js, css = _sources(mtimes)
     theme_css = css + "\n" + css_block(theme, selector=":host")
     config = json.loads(config_json)
     body = js.replace(CONFIG_TOKEN, _script_json(config), 1).replace(

@@ -33,6 +33,7 @@ const ICONS = {
   lock: "M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4",
   ret: "M9 14L4 9l5-5M4 9h11a5 5 0 0 1 0 10h-4",
   help: "M4 15v-3a8 8 0 0 1 16 0v3M4 14h3v6H4zM17 14h3v6h-3z",
+  chat: "M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12zM8.5 12h.01M12 12h.01M15.5 12h.01",
   shield: "M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6zM9 12l2 2 4-4",
   check: "M5 12.5l4.5 4.5L19 7.5",
   tag: "M3 12V3h9l9 9-9 9zM8 8h.01",
@@ -178,6 +179,7 @@ function trig() {
 function setCart(c) {
   if (!c || typeof c !== "object") return;
   if (c.status === "CONVERTED" || c.status === "EXPIRED") return dropCart();
+  const before = state.cart;
   state.cart = c;
   if (c.token && c.token !== state.token) {
     state.token = c.token;
@@ -187,6 +189,7 @@ function setCart(c) {
   render();
   emit("cart:updated", c);
   if (state.open) loadRecs();
+  cartChanged(before, c);
 }
 function dropCart() {
   state.token = null;
@@ -283,7 +286,10 @@ function applyCode() {
     return render();
   }
   quiet(mutate(() => req("POST", cartUrl("/discount"), { code }), {
-    onError: (e) => (state.codeError = e.message),
+    onError: (e) => {
+      state.codeError = e.message;
+      if (e.status === 422) codeFailed(code);
+    },
   }).then((c) => { if (c) state.code = ""; }));
 }
 const removeCode = () => quiet(mutate(() => req("DELETE", cartUrl("/discount"))));
@@ -400,6 +406,35 @@ function heartbeat() {
   });
   if (!ids.size) return;
   quiet(req("POST", PUB + "/heartbeat", { session_id: sid, product_ids: Array.from(ids).slice(0, 50) }));
+}
+
+// ---- the checkout chat: its script loads the first time a shopper opens it
+const CHAT = CONFIG.chat || {};
+let chatFab = null, chatUi = null, chatLoading = null;
+const chatEnabled = () => !PREVIEW && CHAT.enabled === true;
+const chatPosition = () => (CHAT.position === "bottom-left" ? "bottom-left" : "bottom-right");
+function loadChat() {
+  if (!chatLoading) {
+    chatLoading = new Promise((resolve, reject) => {
+      if (window.MomentumCartChat) return resolve();
+      const sc = document.createElement("script");
+      sc.src = BASE + "/embed/parts/chat.js";
+      sc.async = true;
+      sc.onload = resolve;
+      sc.onerror = () => { chatLoading = null; reject(new Error("Chat could not load.")); };
+      document.head.append(sc);
+    }).then(() => {
+      chatUi = window.MomentumCartChat.mount({ h, icon, req, store, mom: MOM, publicKey: PK, shadow: root, wrap,
+        position: chatPosition(), token: () => state.token, setCart,
+        focusLauncher: () => (chatFab || fab).focus() });
+    });
+  }
+  return chatLoading;
+}
+function openChat(question) {
+  if (!chatEnabled()) return Promise.resolve(null);
+  if (state.open) close();
+  return loadChat().then(() => chatUi.open(question), () => null);
 }
 
 // ---- rendering
@@ -650,7 +685,9 @@ function footer(c, t, compact) {
       icon("lock"), h("span", null, TEXTS.checkout_button || "Checkout"), h("span", { class: "co-t" }, money(c.grand_total))),
     signals.length ? h("ul", { class: "trust", "data-ca": "trust", "aria-label": "Why shop with us" },
       signals.map((s) => h("li", null, icon(TRUST[s][1]), TRUST[s][0]))) : null,
-    TEXTS.trust_line ? h("p", { class: "tl" }, TEXTS.trust_line) : null);
+    TEXTS.trust_line ? h("p", { class: "tl" }, TEXTS.trust_line) : null,
+    chatEnabled() ? h("button", { type: "button", class: "btn-g ask", "data-ca": "chat-open", onclick: () => openChat() },
+      icon("chat"), "Questions? Chat with us") : null);
 }
 
 function empty() {
@@ -713,6 +750,7 @@ function cssVar(name) {
 function open() {
   if (!root || state.open) return;
   state.open = true;
+  drawerTime(true);
   wrap.setAttribute("data-state", "open");
   prevOverflow = document.documentElement.style.overflow;
   document.documentElement.style.overflow = "hidden";
@@ -725,6 +763,7 @@ function open() {
 function close() {
   if (!root || !state.open) return;
   state.open = false;
+  drawerTime(false);
   state.modal = null;
   clearInterval(timer);
   const ms = parseFloat(cssVar("--ca-animation-duration")) || 0;
@@ -781,8 +820,10 @@ class CartAdminDrawer extends HTMLElement {
       icon("bag"), (badge = h("span", { class: "badge", "data-ca": "count", "aria-hidden": "true" }, "0")));
     panel = h("div", { class: "panel", "data-ca": "drawer", role: "dialog", "aria-modal": "true", "aria-labelledby": "ca-title", tabindex: "-1" });
     live = h("div", { class: "sr", role: "status" });
+    chatFab = chatEnabled() && CHAT.position !== "inline" ? h("button", { type: "button", class: "cfab", "data-ca": "chat-button", "data-pos": chatPosition(),
+      "aria-label": "Chat with us", onclick: () => openChat() }, icon("chat")) : null;
     wrap = h("div", { class: "ca", "data-state": "closed", "data-side": side },
-      fab, h("div", { class: "ov", onclick: close }), panel, live);
+      fab, chatFab, h("div", { class: "ov", onclick: close }), panel, live);
     root.append(wrap);
     sides();
     document.addEventListener("keydown", onKey, true);
@@ -795,6 +836,7 @@ class CartAdminDrawer extends HTMLElement {
       if (BACK || (state.cart && state.cart.message && !store("s", "ca_msg_" + state.cart.message.id))) open();
       readyResolve(api);
       heartbeat();
+      pageSignals();
     });
   }
 }
@@ -829,12 +871,17 @@ const api = {
     window.addEventListener("momentumcart:" + event, l);
     return () => window.removeEventListener("momentumcart:" + event, l);
   },
+  // The storefront reports what only it can see: PAYMENT_DECLINED, ADDRESS_ISSUES,
+  // FORM_FIELD_ERRORS, PAYMENT_METHOD_SWITCH, MULTIPLE_PAYMENT_ATTEMPTS, TAX_SHOCK...
   signal(name, data) {
     emit("signal", { name: String(name), data: data == null ? null : data, cart_token: state.token });
+    signal(name, data, true);
   },
+  chat: (question) => openChat(question),
   ready,
 };
 window.MomentumCart = api;
+/* __CART_ADMIN_PARTS__ */
 /* __CART_ADMIN_PREVIEW__ */
 
 function mount() {

@@ -85,6 +85,8 @@ def test_form_friction_and_payment_trouble_open_the_chat(signal) -> None:
 
 def test_exit_intent_waits_for_the_threshold_and_never_offers_above_the_cap() -> None:
     assert choose_intervention([C.BACK_BUTTON], CONFIG, FACTS) is None  # 20 < 40
+    pointer_out = choose_intervention([C.MOUSE_EXIT_INTENT], CONFIG, FACTS)  # 40: the classic
+    assert pointer_out == Decision(K.EXIT_INTENT, "APPLY_DISCOUNT", C.MOUSE_EXIT_INTENT, 10)
     decision = choose_intervention([C.TAB_SWITCHING, C.BACK_BUTTON, C.IDLE_TIMEOUT], CONFIG, FACTS)
     assert decision == Decision(K.EXIT_INTENT, "APPLY_DISCOUNT", C.BACK_BUTTON, Decimal("10"))
     greedy = ChurnConfig(exit_intent_discount_percent=Decimal("40"))

@@ -32,7 +32,7 @@ DEFAULT_WEIGHTS: dict[C, int] = {
     C.LONG_FORM_TIME: 20,
     C.FORM_FIELD_ERRORS: 15,
     C.ADDRESS_ISSUES: 20,
-    C.MOUSE_EXIT_INTENT: 30,
+    C.MOUSE_EXIT_INTENT: 40,  # the classic exit intent: alone it reaches the threshold
     C.BACK_BUTTON: 20,
     C.TAB_CLOSE_ATTEMPT: 40,
     C.IDLE_TIMEOUT: 10,
@@ -51,6 +51,9 @@ class ChurnConfig(BaseModel):
     exit_intent_discount_percent: Decimal = Field(default=Decimal("10"), ge=0, le=100)
     free_shipping_offer: bool = True
     chat_help: bool = True
+    # What the drawer counts as idle (IDLE_TIMEOUT) and as a long time in the cart.
+    idle_seconds: int = Field(default=120, ge=10, le=3600)
+    long_form_seconds: int = Field(default=300, ge=30, le=7200)
 
     def weight(self, signal: C) -> int:
         return self.weights.get(signal, DEFAULT_WEIGHTS[signal])
