@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from cart_admin.domain.tenancy import NotFound
-from cart_admin.models import Cart, ChatMessage, ChatSession, ChatSessionStatus
+from cart_admin.models import Cart, ChatMessage, ChatRole, ChatSession, ChatSessionStatus
 
 INBOX_LIMIT = 200
 
@@ -61,9 +61,11 @@ def conversations(
     ids = [chat.id for chat, _ in rows]
     last: dict[str, str] = {}
     if ids:
-        newest = (
+        newest = (  # the shopper's latest words say what the conversation is about
             select(ChatMessage.chat_session_id, func.max(ChatMessage.seq).label("seq"))
-            .where(col(ChatMessage.chat_session_id).in_(ids))
+            .where(
+                col(ChatMessage.chat_session_id).in_(ids), col(ChatMessage.role) == ChatRole.USER
+            )
             .group_by(col(ChatMessage.chat_session_id))
             .subquery()
         )
@@ -85,7 +87,7 @@ def conversations(
             escalation_reason=chat.escalation_reason,
             cart_value=cart.grand_total if cart is not None else None,
             item_count=cart.item_count if cart is not None else None,
-            last_message=last.get(chat.id, "")[:160],
+            last_message=last.get(chat.id, "(no message from the shopper yet)")[:160],
             last_message_at=chat.last_message_at,
             created_at=chat.created_at,
         )
