@@ -55,6 +55,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -457,7 +458,11 @@ def main() -> None:
             print(f"PostgreSQL not reachable at {server_url}: SQLite only")
     started = time.perf_counter()
     if backend in ("sqlite", "both"):
-        _bench(f"sqlite:///{tempfile.mkdtemp(prefix='cart-admin-churn-')}/bench.db", args)
+        folder = tempfile.mkdtemp(prefix="cart-admin-churn-")
+        try:
+            _bench(f"sqlite:///{folder}/bench.db", args)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     if backend in ("postgres", "both"):
         url = _create_postgres(server_url)
         try:
