@@ -26,6 +26,7 @@ PAGES = {
     "attempts": "/recovery/attempts",
     "content": "/recovery/content",
     "voice": "/recovery/voice",
+    "checkout-help": "/recovery/checkout-help",
 }
 FULL_PAGE = {"save-flow", "content"}  # long pages: the whole of it
 
@@ -49,6 +50,7 @@ def main(base_url: str) -> None:
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=name in FULL_PAGE)
             print(OUT / f"{name}.png")
         voice_simulator(page, base_url)
+        checkout_help(browser, page, base_url)
         browser.close()
 
 
@@ -67,6 +69,49 @@ def voice_simulator(page, base_url: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path))
     print(path)
+
+
+def checkout_help(browser, admin, base_url: str) -> None:
+    """The exit-intent offer on the demo store, then a chat handed to a person and answered
+    from the Inbox. A cart in the save flow's holdout group sees no offer: try a new one."""
+    for _ in range(6):
+        shop = browser.new_page(viewport={"width": 1440, "height": 900})
+        shop.goto(f"{base_url}/demo/store/shop")
+        shop.wait_for_function("window.MomentumCart && window.MomentumCart.ready")
+        shop.evaluate("MomentumCart.ready")
+        shop.locator("article.card button").nth(1).click()
+        shop.locator("cart-admin-drawer [data-ca='close']").click()
+        shop.mouse.move(640, 300)
+        shop.mouse.move(640, 5, steps=4)
+        shop.mouse.move(640, -5)
+        offer = shop.locator("cart-admin-drawer [data-ca='exit-offer']")
+        try:
+            expect(offer).to_be_visible(timeout=3000)
+        except AssertionError:
+            shop.close()
+            continue
+        shop.wait_for_timeout(400)
+        shop.screenshot(path=str(OUT / "exit-intent.png"))
+        print(OUT / "exit-intent.png")
+        shop.locator("cart-admin-drawer [data-ca='offer-dismiss']").click()
+        break
+    drawer = shop.locator("cart-admin-drawer")
+    shop.evaluate("MomentumCart.chat()")
+    drawer.locator('[data-ca="chat-quick"]', has_text="PayPal").click()
+    expect(drawer.locator('[data-role="assistant"]')).to_have_count(2)
+    drawer.locator('[data-ca="chat-input"]').fill("Could someone check if it arrives by Friday?")
+    drawer.locator('[data-ca="chat-send"]').click()
+    expect(drawer.locator('[data-role="system"]')).to_have_count(1)
+    admin.goto(f"{base_url}/recovery/inbox")
+    admin.locator(".inbox-row").first.click()
+    admin.locator("#inbox-reply").fill("Yes! Order today and it ships tomorrow: Friday latest.")
+    admin.locator("#inbox-send").click()
+    expect(admin.locator('.inbox-message[data-role="agent"]')).to_have_count(1)
+    admin.screenshot(path=str(OUT / "inbox.png"))
+    print(OUT / "inbox.png")
+    expect(drawer.locator('[data-role="agent"]')).to_have_count(1, timeout=15_000)
+    shop.screenshot(path=str(OUT / "chat.png"))
+    print(OUT / "chat.png")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from sqlmodel import Session
 
 from cart_admin.domain.config_store import settings_row, settings_row_for_update
+from cart_admin.models import CartSaveFlowConfig
 from cart_admin.models.types import utcnow
 
 DEFAULT_QUICK_QUESTIONS = [
@@ -74,7 +75,10 @@ def parse_chat_config(data: dict) -> CheckoutChatConfig:
 
 
 def load_chat_config(session: Session, company_id: str) -> CheckoutChatConfig:
-    row = settings_row(session, company_id)
+    return chat_config_from_row(settings_row(session, company_id))
+
+
+def chat_config_from_row(row: CartSaveFlowConfig | None) -> CheckoutChatConfig:
     if row is None or not row.chat:
         return CheckoutChatConfig()
     try:

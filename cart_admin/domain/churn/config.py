@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from sqlmodel import Session
 
 from cart_admin.domain.config_store import settings_row, settings_row_for_update
+from cart_admin.models import CartSaveFlowConfig
 from cart_admin.models import CheckoutChurnSignal as C
 from cart_admin.models.types import utcnow
 
@@ -64,7 +65,10 @@ def parse_churn_config(data: dict) -> ChurnConfig:
 
 
 def load_churn_config(session: Session, company_id: str) -> ChurnConfig:
-    row = settings_row(session, company_id)
+    return churn_config_from_row(settings_row(session, company_id))
+
+
+def churn_config_from_row(row: CartSaveFlowConfig | None) -> ChurnConfig:
     if row is None or not row.churn:
         return ChurnConfig()
     try:

@@ -15,10 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from cart_admin.domain import storefront as shop
-from cart_admin.domain.chat.config import load_chat_config
-from cart_admin.domain.churn.config import load_churn_config
+from cart_admin.domain.chat.config import chat_config_from_row, load_chat_config
+from cart_admin.domain.churn.config import churn_config_from_row
 from cart_admin.domain.churn.scoring import OFFERS, Decision, SessionFacts, choose_intervention
 from cart_admin.domain.churn.scoring import risk_score as score
+from cart_admin.domain.config_store import settings_row
+from cart_admin.domain.save_flow.config import config_from_row
 from cart_admin.domain.save_flow.config import load_config as load_flow_config
 from cart_admin.domain.save_flow.engine import holdout_bucket
 from cart_admin.domain.save_flow.offers import percent_text
@@ -93,44 +95,56 @@ def track(
 ) -> TrackResult:
     """Record the batch, score the session and, unless the page is going away (`final`),
     decide and record the intervention to show now."""
-    config = load_churn_config(session, cart.company_id)
+    settings = settings_row(session, cart.company_id)  # one read for the three configs
+    config = churn_config_from_row(settings)
     if not config.enabled or cart.status not in shop.OPEN_STATUSES:
         return TrackResult(risk_score=0, recorded=0)
-    kept = session.exec(
-        select(func.count())
-        .select_from(CheckoutChurnEvent)
+    # Every read first, the writes last: on SQLite the write lock is held only briefly.
+    counts = _signal_counts(session, cart.id, session_id)
+    room = max(0, MAX_EVENTS_PER_SESSION - sum(counts.values()))
+    kept = signals[:room]
+    history = [signal for signal, n in counts.items() for _ in range(n)]
+    history += [item.signal for item in kept]
+    risk = score(history, config)
+    decision = None
+    if not final and signals:
+        chat = chat_config_from_row(settings)
+        holdout = holdout_bucket(cart.id) < config_from_row(settings).holdout_percent
+        facts = SessionFacts(
+            shipping_total=cart.shipping_total,
+            discount_cap_percent=chat.ai_capabilities.max_discount_percent,
+            holdout=holdout,
+            already=shown_kinds(session, cart.id),
+            chat_available=chat.enabled,
+        )
+        decision = choose_intervention(history, config, facts)
+    session.add_all(
+        CheckoutChurnEvent(
+            company_id=cart.company_id,
+            cart_id=cart.id,
+            session_id=session_id,
+            signal=item.signal,
+            data=item.data,
+            occurred_at=now,
+        )
+        for item in kept
+    )
+    session.flush()
+    row = _record(session, cart, session_id, decision, risk, now) if decision else None
+    return TrackResult(risk_score=risk, recorded=len(kept), intervention=row)
+
+
+def _signal_counts(session: Session, cart_id: str, session_id: str) -> dict[C, int]:
+    """How often the session showed each signal (the score needs no more than that)."""
+    rows = session.exec(
+        select(CheckoutChurnEvent.signal, func.count())
         .where(
-            col(CheckoutChurnEvent.cart_id) == cart.id,
+            col(CheckoutChurnEvent.cart_id) == cart_id,
             col(CheckoutChurnEvent.session_id) == session_id,
         )
-    ).one()
-    room = max(0, MAX_EVENTS_PER_SESSION - kept)
-    for item in signals[:room]:
-        session.add(
-            CheckoutChurnEvent(
-                company_id=cart.company_id,
-                cart_id=cart.id,
-                session_id=session_id,
-                signal=item.signal,
-                data=item.data,
-                occurred_at=now,
-            )
-        )
-    session.flush()
-    history = session_signals(session, cart.id, session_id)
-    risk = score(history, config)
-    if final or not signals:
-        return TrackResult(risk_score=risk, recorded=min(room, len(signals)))
-    facts = SessionFacts(
-        shipping_total=cart.shipping_total,
-        discount_cap_percent=discount_cap(session, cart.company_id),
-        holdout=in_holdout(session, cart),
-        already=shown_kinds(session, cart.id),
-        chat_available=load_chat_config(session, cart.company_id).enabled,
-    )
-    decision = choose_intervention(history, config, facts)
-    row = _record(session, cart, session_id, decision, risk, now) if decision else None
-    return TrackResult(risk_score=risk, recorded=min(room, len(signals)), intervention=row)
+        .group_by(col(CheckoutChurnEvent.signal))
+    ).all()
+    return {C(signal): int(n) for signal, n in rows}
 
 
 def _record(

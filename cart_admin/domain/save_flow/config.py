@@ -220,7 +220,11 @@ def parse_config(data: dict) -> SaveFlowConfig:
 
 
 def load_config(session: Session, company_id: str) -> SaveFlowConfig:
-    row = _row(session, company_id)
+    return config_from_row(_row(session, company_id))
+
+
+def config_from_row(row: CartSaveFlowConfig | None) -> SaveFlowConfig:
+    """The config a settings row holds (callers that already read the row skip a query)."""
     if row is None:
         return SaveFlowConfig()
     data = {"enabled": row.enabled, "stages": row.stages, **row.timing, "offers": row.offers}
