@@ -120,3 +120,13 @@ def test_the_most_specific_rule_wins() -> None:
     signals = [C.TAB_CLOSE_ATTEMPT, C.LONG_FORM_TIME, C.SHIPPING_COST_SHOCK]
     decision = choose_intervention(signals, CONFIG, FACTS)
     assert decision is not None and decision.type is K.FREE_SHIPPING_OFFER
+
+
+def test_no_price_offer_while_the_cart_carries_a_code() -> None:
+    """The offer's code would replace the shopper's: no offer; help still comes."""
+    coded = SessionFacts(FACTS.shipping_total, FACTS.discount_cap_percent, has_code=True)
+    assert choose_intervention([C.MOUSE_EXIT_INTENT], CONFIG, coded) is None
+    assert choose_intervention([C.SHIPPING_COST_SHOCK], CONFIG, coded) is None
+    assert choose_intervention([C.LONG_FORM_TIME], CONFIG, coded) == Decision(
+        K.CHECKOUT_HELP, "OPEN_CHAT", C.LONG_FORM_TIME
+    )

@@ -154,6 +154,7 @@ def _offerable(session: Session, cart: Cart | None, config: CheckoutChatConfig) 
         and config.ai_capabilities.can_apply_discounts
         and cart.status in shop.OPEN_STATUSES
         and cart.item_count > 0
+        and not cart.discount_code  # codes do not combine: an offer would replace it
         and not in_holdout(session, cart)
         and not price_offer_taken(session, cart)
     )

@@ -71,6 +71,10 @@ def accept(
         raise shop.CartClosed("This cart is closed.")
     if in_holdout(session, cart):
         raise InterventionClosed("This offer is not available.")
+    if cart.discount_code:
+        raise InterventionClosed(
+            f"Your cart already has the code {cart.discount_code}: codes don't combine."
+        )
     code = _issue_code(session, store, cart, row, now)
     if code is None:
         raise InterventionClosed("This offer is not available.")

@@ -14,8 +14,9 @@ The intervention follows the spec's rules, most specific first:
   payment) -> CHECKOUT_HELP (the chat opens);
 - an exit signal (pointer out through the top, back button, tab close) once the risk reaches
   the threshold -> EXIT_INTENT with a discount, never above the company's cap.
-Each kind at most once per cart; at most one discount-bearing offer per cart; nothing for a
-cart in the holdout group.
+Each kind at most once per cart; at most one discount-bearing offer per cart, and none while
+the cart carries a code (codes do not combine: the offer's would replace the shopper's);
+nothing for a cart in the holdout group.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class SessionFacts:
     holdout: bool = False
     already: frozenset[K] = frozenset()  # interventions this cart was already shown
     chat_available: bool = True
+    has_code: bool = False  # a code is on the cart: an offer's code would replace it
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ def choose_intervention(
     offered = bool(facts.already & OFFERS)
 
     def allowed(kind: K) -> bool:
-        return kind not in facts.already and not (kind in OFFERS and offered)
+        price = kind in OFFERS
+        return kind not in facts.already and not (price and (offered or facts.has_code))
 
     if (
         seen[C.SHIPPING_COST_SHOCK]

@@ -116,6 +116,7 @@ def track(
             holdout=holdout,
             already=shown_kinds(session, cart.id),
             chat_available=chat.enabled,
+            has_code=bool(cart.discount_code),
         )
         decision = choose_intervention(history, config, facts)
     session.add_all(
