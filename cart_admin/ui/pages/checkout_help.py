@@ -81,10 +81,34 @@ def section(title: str, hint: str, *fields: form.FormField, columns: str = "2") 
     )
 
 
+def stats_card() -> rx.Component:
+    headers = ["Intervention", "Shown", "Accepted", "Dismissed", "Bought after", "Rate"]
+    keys = ["kind", "shown", "accepted", "dismissed", "converted", "rate"]
+    return card(
+        rx.heading("The last 30 days", size="3"),
+        rx.text("Each intervention shown, what the shopper answered, and whether the cart was "
+                "bought afterwards.", size="2", color_scheme="gray", margin_bottom="8px"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(
+                rx.foreach(
+                    S.stats,
+                    lambda row: rx.table.row(*[rx.table.cell(row[k]) for k in keys]),
+                )
+            ),
+            size="1",
+            width="100%",
+            id="checkout-stats",
+        ),
+        width="100%",
+    )  # fmt: skip
+
+
 def interventions_tab() -> rx.Component:
     switches = [f for f in form.CHURN_FIELDS if f.kind == "bool"]
     numbers = [f for f in form.CHURN_FIELDS if f.kind != "bool"]
     return rx.vstack(
+        stats_card(),
         section(
             "Real-time interventions",
             "The drawer watches for the signs of a shopper about to leave and, at most once "

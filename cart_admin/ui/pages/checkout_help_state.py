@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import reflex as rx
 
 from cart_admin.db import session_scope
@@ -10,12 +12,21 @@ from cart_admin.domain.auth import Principal
 from cart_admin.domain.chat.config import load_chat_config, save_chat_config
 from cart_admin.domain.chat.policies import load_policies, save_policies
 from cart_admin.domain.churn.config import load_churn_config, save_churn_config
+from cart_admin.domain.churn.reports import intervention_stats
 from cart_admin.models.types import utcnow
 from cart_admin.settings import get_settings
+from cart_admin.ui import format as fmt
 from cart_admin.ui.components import nothing_saved
 from cart_admin.ui.state import AuthState
 
 NOT_ALLOWED = "Only owners and admins can change these settings."
+KIND_LABELS = {
+    "EXIT_INTENT": "Exit-intent offer",
+    "FREE_SHIPPING_OFFER": "Free shipping on shipping shock",
+    "DISCOUNT_HELP": "Chat invitation: code trouble",
+    "CHECKOUT_HELP": "Chat invitation: checkout trouble",
+    "PERCENTAGE_DISCOUNT": "Discount given in the chat",
+}
 
 
 class CheckoutHelpState(rx.State):
@@ -27,6 +38,7 @@ class CheckoutHelpState(rx.State):
     notice: str = ""
     changed: bool = False
     answerer: str = ""
+    stats: list[dict[str, str]] = []
     _tried: bool = False
 
     async def _principal(self) -> Principal | None:
@@ -39,11 +51,23 @@ class CheckoutHelpState(rx.State):
             return
         self.can_write = auth.can_write(principal)
         with session_scope() as session:
+            rows = intervention_stats(session, principal.company_id, utcnow() - timedelta(days=30))
             settings = checkout_form.Settings(
                 churn=load_churn_config(session, principal.company_id),
                 chat=load_chat_config(session, principal.company_id),
                 policies=load_policies(session, principal.company_id),
             )
+        self.stats = [
+            {
+                "kind": KIND_LABELS[str(r.type)],
+                "shown": fmt.count(r.shown),
+                "accepted": fmt.count(r.accepted),
+                "dismissed": fmt.count(r.dismissed),
+                "converted": fmt.count(r.converted),
+                "rate": fmt.percent(r.conversion_rate) if r.shown else "—",
+            }
+            for r in rows
+        ]
         self.values = checkout_form.form_values(settings)
         self.errors, self.summary, self.notice = {}, [], ""
         self.changed, self._tried = False, False
