@@ -141,7 +141,7 @@ def _guarded() -> TestClient:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/domain/churn/scoring.py:111 looks for the exit signal in the whole "
+    reason="BUG: cart_admin/domain/churn/scoring.py:94,97 looks for the exit signal in the whole "
     "session history, so the TAB_CLOSE_ATTEMPT of a `final` beacon (churn.js sends one on every "
     "pagehide, i.e. every navigation; the tab id lives in sessionStorage) decides an EXIT_INTENT "
     "10% offer on the next ordinary batch (a policy page visit, idle): `final` never decides "
@@ -164,10 +164,10 @@ def test_a_final_tab_close_beacon_does_not_buy_an_exit_offer_on_the_next_page(wo
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/domain/chat/answerer.py:201 always answers a request for a person "
+    reason="BUG: cart_admin/domain/chat/answerer.py:194 always answers a request for a person "
     'with "I\'ll ask a team member to join this chat", but with escalateToHuman.onRequest '
-    "false conversation.escalation_reason (conversation.py:300) hands nothing over: the shopper "
-    "is promised a person who never comes (the chat stays OPEN, not in the Inbox)",
+    "false conversation.escalation_reason (conversation.py:277-293) hands nothing over: the "
+    "shopper is promised a person who never comes (the chat stays OPEN, not in the Inbox)",
 )
 def test_asking_for_a_person_with_on_request_off_does_not_promise_one(world):
     world.chat_config(escalateToHuman={"onRequest": False})
@@ -186,7 +186,7 @@ def test_asking_for_a_person_with_on_request_off_does_not_promise_one(world):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/api/storefront_guard.py:28,60 checks the Origin against the FIRST "
+    reason="BUG: cart_admin/api/storefront_guard.py:28,59 checks the Origin against the FIRST "
     "`key=` of the query while FastAPI serves the LAST one: `?key=<my page>&key=<victim page>` "
     "from any site passes the guard with CORS for the victim's storefront (chats opened on "
     "its page, churn tracked, its rate budget counted against the other key)",
@@ -227,7 +227,7 @@ def test_churn_signal_data_that_postgresql_cannot_store_is_refused(world, reques
     _fails_on_postgresql(
         request,
         db_url,
-        "BUG: cart_admin/api/checkout_schemas.py:35 SignalIn.data is dict[str, Any]: NUL "
+        "BUG: cart_admin/api/checkout_schemas.py:34 SignalIn.data is dict[str, Any]: NUL "
         "characters and NaN/Infinity pass validation and the JSONB insert fails, 500 on "
         "PostgreSQL (a beacon's data comes from MomentumCart.signal, i.e. any storefront code)",
     )
@@ -250,7 +250,7 @@ def test_a_chat_message_with_a_nul_character_is_not_a_500(world, request, db_url
     _fails_on_postgresql(
         request,
         db_url,
-        "BUG: cart_admin/api/checkout_schemas.py:104 ChatPost.content (and conversation.post) "
+        "BUG: cart_admin/api/checkout_schemas.py:101 ChatPost.content (and conversation.post) "
         "let a NUL character through to a TEXT column: 500 on PostgreSQL",
     )
     chat = world.start_chat(world.new_cart()).json()["id"]
@@ -264,7 +264,7 @@ def test_a_chat_context_with_a_nul_character_is_not_a_500(world, request, db_url
     _fails_on_postgresql(
         request,
         db_url,
-        "BUG: cart_admin/api/checkout_schemas.py:93 ChatContext.checkoutStep accepts NUL "
+        "BUG: cart_admin/api/checkout_schemas.py:92 ChatContext.checkoutStep accepts NUL "
         "characters, stored in the JSONB context: 500 on PostgreSQL",
     )
 
@@ -278,7 +278,7 @@ def test_a_chat_context_with_a_nul_character_is_not_a_500(world, request, db_url
 
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/domain/chat/conversation.py:122,316 look the cart's storefront up "
+    reason="BUG: cart_admin/domain/chat/conversation.py:118,322 look the cart's storefront up "
     "with storefront_for_cart_token, which raises NotFound once the landing page is archived or "
     "unpublished; chat.post_message catches only ChatError: every message of a chat already "
     "open on that page answers 500",
@@ -340,7 +340,7 @@ def test_an_out_of_range_discount_from_claude_falls_back(
 )
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/api/checkout_admin.py:55,73,90,124,142 never call "
+    reason="BUG: cart_admin/api/checkout_admin.py:50,69,87,138,157 never call "
     "require_writer: an analyst (read-only everywhere else, and on the Reflex pages) may raise "
     "the checkout discount cap to 50%, rewrite the policies the chat answers from, reply to "
     "and close shoppers' chats (seen here with the principal injected, since the routers also "

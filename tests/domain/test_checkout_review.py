@@ -32,7 +32,7 @@ def _passages() -> list[Passage]:
 )
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/domain/chat/answerer.py:62-66 DISCOUNT_ASK matches any 'deal' or "
+    reason="BUG: cart_admin/domain/chat/answerer.py:63-68 DISCOUNT_ASK matches any 'deal' or "
     "'promo' (HOW_TO_CODE only excuses 'how do/can I ...'): a shipping question the policies "
     "answer, or where to type a code, gets 'I can take 10% off' and an apply_discount button "
     "instead of the answer, spending the cart's one price offer on a shopper who never asked",
@@ -53,7 +53,7 @@ def test_a_question_that_is_not_a_discount_request_is_answered_not_discounted(qu
 )
 @pytest.mark.xfail(
     strict=True,
-    reason="BUG: cart_admin/domain/chat/answerer.py:52-56 HUMAN matches any 'someone', "
+    reason="BUG: cart_admin/domain/chat/answerer.py:53-56 HUMAN matches any 'someone', "
     "'agent', 'a person', 'speak with': ordinary delivery questions are answered 'I'll ask a "
     "team member' and escalated to the Inbox (escalation REQUEST) instead of answered",
 )
