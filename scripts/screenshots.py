@@ -99,7 +99,7 @@ def checkout_help(browser, admin, base_url: str) -> None:
     shop.evaluate("MomentumCart.chat()")
     drawer.locator('[data-ca="chat-quick"]', has_text="PayPal").click()
     expect(drawer.locator('[data-role="assistant"]')).to_have_count(2)
-    drawer.locator('[data-ca="chat-input"]').fill("Could someone check if it arrives by Friday?")
+    drawer.locator('[data-ca="chat-input"]').fill("Can I talk to someone about Friday delivery?")
     drawer.locator('[data-ca="chat-send"]').click()
     expect(drawer.locator('[data-role="system"]')).to_have_count(1)
     admin.goto(f"{base_url}/recovery/inbox")

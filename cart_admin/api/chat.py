@@ -44,14 +44,14 @@ def _refused(exc: chat.ChatError) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, detail=str(exc))
 
 
-def _session_out(session: Session, conversation: ChatSession) -> ChatSessionOut:
+def _session_out(session: Session, conversation: ChatSession, after: int = 0) -> ChatSessionOut:
     config = load_chat_config(session, conversation.company_id)
     return ChatSessionOut(
         id=conversation.token,
         status=str(conversation.status),
         quick_questions=config.quick_questions,
         position=config.position,
-        messages=[MessageOut.of(m) for m in chat.messages_after(session, conversation)],
+        messages=[MessageOut.of(m) for m in chat.messages_after(session, conversation, after)],
     )
 
 
@@ -84,9 +84,7 @@ def read_messages(
 ) -> ChatSessionOut:
     """The messages after `after` (a seq): the drawer polls this for a person's replies."""
     conversation = _chat(session, token)
-    out = _session_out(session, conversation)
-    out.messages = [m for m in out.messages if m.seq > after]
-    return out
+    return _session_out(session, conversation, after)
 
 
 def _reply(

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
-from cart_admin.api.checkout_schemas import MessageOut
+from cart_admin.api.admin import require_writer
+from cart_admin.api.checkout_schemas import MessageOut, Text
 from cart_admin.api.deps import CurrentPrincipal, NowDep, SessionDep
 from cart_admin.domain.chat import conversation as chat
 from cart_admin.domain.chat import inbox
@@ -50,6 +51,7 @@ def read_churn_config(principal: CurrentPrincipal, session: SessionDep) -> dict:
 def update_churn_config(
     principal: CurrentPrincipal, session: SessionDep, body: Annotated[dict, Body()]
 ) -> dict:
+    require_writer(principal)
     try:
         config = parse_churn_config(body)
     except ValidationError as exc:
@@ -69,6 +71,7 @@ def read_chat_config(principal: CurrentPrincipal, session: SessionDep) -> dict:
 def update_chat_config(
     principal: CurrentPrincipal, session: SessionDep, body: Annotated[dict, Body()]
 ) -> dict:
+    require_writer(principal)
     try:
         config = parse_chat_config(body)
     except ValidationError as exc:
@@ -87,6 +90,7 @@ def read_policies(principal: CurrentPrincipal, session: SessionDep) -> PoliciesF
 def update_policies(
     principal: CurrentPrincipal, session: SessionDep, body: PoliciesForm, now: NowDep
 ) -> PoliciesForm:
+    require_writer(principal)
     return save_policies(session, principal.company_id, body, now=now)
 
 
@@ -131,7 +135,7 @@ def read_conversation(chat_id: ConversationId, principal: CurrentPrincipal, sess
 
 
 class Reply(BaseModel):
-    content: str = Field(min_length=1, max_length=2000)
+    content: Text = Field(min_length=1, max_length=2000)
 
 
 @router.post("/conversations/{chat_id}/reply")
@@ -143,6 +147,7 @@ def reply(
     now: NowDep,
 ) -> dict:
     """A person's reply; the shopper's drawer shows it within a few seconds."""
+    require_writer(principal)
     conversation = _conversation(session, principal, chat_id)
     user = session.get(User, principal.user_id) if principal.user_id else None
     author = user.name if user is not None and user.name.strip() else "Support team"
@@ -157,6 +162,7 @@ def reply(
 def close(
     chat_id: ConversationId, principal: CurrentPrincipal, session: SessionDep, now: NowDep
 ) -> dict:
+    require_writer(principal)
     conversation = _conversation(session, principal, chat_id)
     chat.close(session, conversation, now=now)
     return _thread(session, conversation)

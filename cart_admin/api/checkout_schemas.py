@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from cart_admin.models import (
@@ -15,7 +15,20 @@ from cart_admin.models import (
     CheckoutIntervention,
     EscalationTarget,
 )
+from cart_admin.models.types import storable_text
 
+Text = Annotated[str, AfterValidator(storable_text)]
+# What a signal may carry: a few flat, storable values (the drawer and MomentumCart.signal).
+Scalar = (
+    Annotated[str, StringConstraints(max_length=200), AfterValidator(storable_text)]
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | int
+    | bool
+    | None
+)
+SignalData = dict[
+    Annotated[str, StringConstraints(max_length=40), AfterValidator(storable_text)], Scalar
+]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 TabId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 MAX_SIGNALS_PER_BATCH = 50
@@ -31,7 +44,7 @@ class CamelOut(BaseModel):
 
 class SignalIn(CamelBody):
     signal: CheckoutChurnSignal
-    data: dict[str, Any] = Field(default_factory=dict, max_length=10)
+    data: SignalData = Field(default_factory=dict, max_length=10)
 
 
 class TrackBody(CamelBody):
@@ -45,7 +58,7 @@ class EscalateBody(CamelBody):
     cart_token: Token
     session_id: TabId
     to: EscalationTarget = EscalationTarget.SAVE_FLOW
-    reason: str = Field(default="", max_length=200)
+    reason: Text = Field(default="", max_length=200)
 
 
 class InterventionOut(CamelOut):
@@ -89,7 +102,7 @@ class ChatContext(CamelBody):
     cart_token: Token | None = None
     cart_value: Decimal | None = Field(default=None, ge=0, le=10_000_000)
     item_count: int | None = Field(default=None, ge=0, le=10_000)
-    checkout_step: str | None = Field(default=None, max_length=32)
+    checkout_step: Text | None = Field(default=None, max_length=32)
 
 
 class ChatStart(CamelBody):
@@ -98,7 +111,7 @@ class ChatStart(CamelBody):
 
 
 class ChatPost(CamelBody):
-    content: str = Field(min_length=1, max_length=1000)
+    content: Text = Field(min_length=1, max_length=1000)
 
 
 class ChatAction(CamelBody):

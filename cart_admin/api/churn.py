@@ -21,6 +21,7 @@ from cart_admin.api.deps import NowDep, SessionDep
 from cart_admin.domain import storefront as shop
 from cart_admin.domain.chat import conversation as chat
 from cart_admin.domain.churn import responses, tracking
+from cart_admin.domain.churn.config import load_churn_config
 from cart_admin.domain.save_flow.engine import FlowError
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import Cart, EscalationTarget
@@ -68,6 +69,8 @@ def escalate(key: PageKey, body: EscalateBody, session: SessionDep, now: NowDep)
     HUMAN opens (or reuses) the cart's checkout chat and puts it in the inbox."""
     store, cart = _store_and_cart(session, key, body.cart_token)
     if body.to is EscalationTarget.SAVE_FLOW:
+        if _switched_off() or not load_churn_config(session, cart.company_id).enabled:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail="Churn detection is off.")
         signals = tracking.session_signals(session, cart.id, body.session_id)
         try:
             attempt = responses.hand_to_save_flow(session, cart=cart, signals=signals, now=now)

@@ -12,6 +12,7 @@ import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +26,7 @@ TOKEN_PATH = re.compile(r"^/api/momentum/cart-(?:triggers|upsell)/([A-Za-z0-9_-]
 # The page's key in the query (`?key=`): a sendBeacon cannot set headers.
 KEYED_PATH = re.compile(r"^/api/momentum/(?:cart-save/churn/(?:track|escalate)|cs/sessions)$")
 CHAT_PATH = re.compile(r"^/api/momentum/cs/sessions/([A-Za-z0-9_-]{16,48})(/|$)")
-KEY_PARAM = re.compile(r"(?:^|&)key=([A-Za-z0-9_-]{1,40})(?:&|$)")
+KEY_VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 MAX_BODY_BYTES = 16 * 1024
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 
@@ -56,8 +57,10 @@ def _page_key(path: str, query: str) -> str | None:
     """The landing page's public key a storefront request names, in its path or its query."""
     if match := PUBLIC_KEY_PATH.match(path):
         return match.group(1)
-    if KEYED_PATH.match(path) and (match := KEY_PARAM.search(query)):
-        return match.group(1)
+    if KEYED_PATH.match(path):
+        keys = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "key"]
+        if len(keys) == 1 and KEY_VALUE.fullmatch(keys[0]):  # two keys: which page? neither
+            return keys[0]
     return None
 
 

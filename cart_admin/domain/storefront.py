@@ -494,7 +494,16 @@ def convert_cart(session: Session, *, cart: Cart, now: datetime) -> Cart:
             col(CheckoutIntervention.cart_id) == cart.id,
             col(CheckoutIntervention.converted_at).is_(None),
         )
-        .values(status=CheckoutInterventionStatus.CONVERTED, converted_at=now)
+        .values(
+            converted_at=now,
+            status=sa.case(  # a dismissed offer stays dismissed: converted_at tells the sale
+                (
+                    col(CheckoutIntervention.status) == CheckoutInterventionStatus.DISMISSED,
+                    CheckoutInterventionStatus.DISMISSED,
+                ),
+                else_=CheckoutInterventionStatus.CONVERTED,
+            ),
+        )
     )
     if cart.discount_code:
         session.execute(

@@ -92,10 +92,11 @@ function mount(b) {
       schedule();
     }
   }
-  // While a person has the conversation, their replies are fetched every few seconds.
+  // While the chat is open, a person's replies are fetched: every few seconds once it was
+  // handed over, less often before (the team can also write first, from the Inbox).
   function schedule() {
     clearTimeout(s.poll);
-    if (s.open && s.token && s.status === "ESCALATED") s.poll = setTimeout(pollOnce, POLL_MS);
+    if (s.open && s.token) s.poll = setTimeout(pollOnce, s.status === "ESCALATED" ? POLL_MS : POLL_MS * 3);
   }
   async function pollOnce() {
     if (!s.open || !s.token) return;

@@ -9,7 +9,7 @@ const SIGNALS = new Set(["PAYMENT_DECLINED", "MULTIPLE_PAYMENT_ATTEMPTS", "PAYME
   "FAQ_VISIT", "TAB_SWITCHING", "LONG_FORM_TIME", "FORM_FIELD_ERRORS", "ADDRESS_ISSUES",
   "MOUSE_EXIT_INTENT", "BACK_BUTTON", "TAB_CLOSE_ATTEMPT", "IDLE_TIMEOUT"]);
 const churn = { queue: [], timer: null, last: {}, codeFails: 0, hiddenAt: 0, idleTimer: null,
-  openMs: 0, openedAt: 0, longSent: false, gone: false, iv: null };
+  openMs: 0, openedAt: 0, longSent: false, gone: false, iv: null, waiting: [] };
 
 function churnOn() {
   return !PREVIEW && CHURN.enabled !== false && !!state.token && !!(state.cart && state.cart.item_count);
@@ -21,10 +21,22 @@ function signal(name, data, now) {
   const t = Date.now();
   if (churn.last[s] && t - churn.last[s] < 5000) return; // a burst of the same event is one signal
   churn.last[s] = t;
-  churn.queue.push({ signal: s, data: data && typeof data === "object" ? data : {} });
+  churn.queue.push({ signal: s, data: flat(data) });
   clearTimeout(churn.timer);
   if (now || churn.queue.length >= 20) sendSignals(false);
   else churn.timer = setTimeout(() => sendSignals(false), 1500);
+}
+// What the server stores of a signal's data: up to 10 flat values (text, numbers, true/false).
+function flat(data) {
+  const out = {};
+  if (!data || typeof data !== "object") return out;
+  for (const k of Object.keys(data).slice(0, 10)) {
+    const v = data[k];
+    const key = String(k).replace(/\u0000/g, "").slice(0, 40);
+    if (typeof v === "string") out[key] = v.replace(/\u0000/g, "").slice(0, 200);
+    else if ((typeof v === "number" && isFinite(v)) || typeof v === "boolean" || v === null) out[key] = v;
+  }
+  return out;
 }
 function sendSignals(final) {
   clearTimeout(churn.timer);
@@ -46,7 +58,9 @@ let lastY = window.scrollY, lastT = Date.now();
 window.addEventListener("scroll", () => {
   const y = window.scrollY, t = Date.now();
   const speed = (lastY - y) / Math.max(1, t - lastT); // px/ms, upwards positive
-  if (speed > 2.5 && window.matchMedia && matchMedia("(pointer: coarse)").matches) signal("MOUSE_EXIT_INTENT", { touch: true }, true);
+  // A flick that reaches the top of the page (where the address bar and back gesture are),
+  // not any fast scroll up through the page.
+  if (speed > 2.5 && y < 120 && window.matchMedia && matchMedia("(pointer: coarse)").matches) signal("MOUSE_EXIT_INTENT", { touch: true }, true);
   lastY = y;
   lastT = t;
 }, { passive: true });
@@ -116,7 +130,8 @@ function cartChanged(before, after) {
 
 // ---- the intervention the server chose: exit-intent modal, free-shipping notice, chat bubble
 function showIntervention(iv) {
-  if (!root || !iv || !iv.id || churn.iv) return;
+  if (!root || !iv || !iv.id) return;
+  if (churn.iv) return void churn.waiting.push(iv); // one at a time: the next after this one
   churn.iv = iv;
   renderIntervention();
   const first = root.querySelector('[data-ca="offer-accept"]');
@@ -127,6 +142,7 @@ function answerIntervention(accepted) {
   const iv = churn.iv;
   churn.iv = null;
   renderIntervention();
+  if (churn.waiting.length) setTimeout(() => showIntervention(churn.waiting.shift()), 400);
   if (!iv) return;
   const url = cartUrl("/interventions/" + encodeURIComponent(iv.id));
   if (!accepted) return quiet(req("POST", url, { action: "dismissed" }));
@@ -165,5 +181,13 @@ function renderIntervention() {
   wrap.append(box);
 }
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape" && churn.iv) answerIntervention(false);
-});
+  if (!churn.iv) return;
+  if (e.key === "Escape") return answerIntervention(false);
+  const modal = churn.iv.type === "EXIT_INTENT" && root && root.querySelector(".ivm .modal");
+  if (e.key !== "Tab" || !modal) return;
+  // The modal keeps the focus: Tab cycles through its buttons.
+  const f = Array.from(modal.querySelectorAll("button"));
+  const i = f.indexOf(root.activeElement);
+  e.preventDefault();
+  f[(i + (e.shiftKey ? f.length - 1 : 1)) % f.length].focus();
+}, true);

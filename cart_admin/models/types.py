@@ -72,3 +72,11 @@ def to_money(value: Any) -> Decimal:
     from decimal import ROUND_HALF_UP
 
     return Decimal(str(value)).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def storable_text(value: str) -> str:
+    """PostgreSQL stores no NUL character in text or JSON: a validator refuses it up front,
+    so bad input is a 422 with a message, never a 500 at the insert."""
+    if "\x00" in value:
+        raise ValueError("Text may not contain NUL characters.")
+    return value

@@ -1,5 +1,5 @@
 """Review of checkout churn detection and the checkout chat (spec §5, §6): each test shows a
-defect found in review and is a strict xfail until it is fixed."""
+defect found in review, now fixed."""
 
 from __future__ import annotations
 
@@ -125,12 +125,6 @@ def world(session: Session) -> World:
     return make_world(session, TestClient(create_api(), raise_server_exceptions=False))
 
 
-def _fails_on_postgresql(request: pytest.FixtureRequest, db_url: str, reason: str) -> None:
-    """The defect shows on PostgreSQL only (SQLite stores what PostgreSQL refuses)."""
-    if db_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
-
-
 def _guarded() -> TestClient:
     app = StorefrontGuard(create_api(), limiter=SlidingWindowLimiter(10**9, 60))
     return TestClient(app, raise_server_exceptions=False)
@@ -139,14 +133,6 @@ def _guarded() -> TestClient:
 # --- money: an exit-intent offer nobody tried to leave for ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/domain/churn/scoring.py:94,97 looks for the exit signal in the whole "
-    "session history, so the TAB_CLOSE_ATTEMPT of a `final` beacon (churn.js sends one on every "
-    "pagehide, i.e. every navigation; the tab id lives in sessionStorage) decides an EXIT_INTENT "
-    "10% offer on the next ordinary batch (a policy page visit, idle): `final` never decides "
-    "only for the request that carries it",
-)
 def test_a_final_tab_close_beacon_does_not_buy_an_exit_offer_on_the_next_page(world):
     token = world.new_cart()
 
@@ -162,13 +148,6 @@ def test_a_final_tab_close_beacon_does_not_buy_an_exit_offer_on_the_next_page(wo
 # --- escalation --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/domain/chat/answerer.py:194 always answers a request for a person "
-    'with "I\'ll ask a team member to join this chat", but with escalateToHuman.onRequest '
-    "false conversation.escalation_reason (conversation.py:277-293) hands nothing over: the "
-    "shopper is promised a person who never comes (the chat stays OPEN, not in the Inbox)",
-)
 def test_asking_for_a_person_with_on_request_off_does_not_promise_one(world):
     world.chat_config(escalateToHuman={"onRequest": False})
     chat = world.start_chat(world.new_cart()).json()["id"]
@@ -184,13 +163,6 @@ def test_asking_for_a_person_with_on_request_off_does_not_promise_one(world):
 # --- storefront guard --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/api/storefront_guard.py:28,59 checks the Origin against the FIRST "
-    "`key=` of the query while FastAPI serves the LAST one: `?key=<my page>&key=<victim page>` "
-    "from any site passes the guard with CORS for the victim's storefront (chats opened on "
-    "its page, churn tracked, its rate budget counted against the other key)",
-)
 def test_a_second_key_in_the_query_does_not_borrow_another_pages_origins(world, session):
     attacker = make_company(session, "Evil Co")
     evil_page = make_landing_page(session, attacker, allowed_origins=("https://evil.example",))
@@ -224,13 +196,6 @@ def test_a_second_key_in_the_query_does_not_borrow_another_pages_origins(world, 
     ids=["nul", "nested-nul", "nan", "infinity"],
 )
 def test_churn_signal_data_that_postgresql_cannot_store_is_refused(world, request, db_url, data):
-    _fails_on_postgresql(
-        request,
-        db_url,
-        "BUG: cart_admin/api/checkout_schemas.py:34 SignalIn.data is dict[str, Any]: NUL "
-        "characters and NaN/Infinity pass validation and the JSONB insert fails, 500 on "
-        "PostgreSQL (a beacon's data comes from MomentumCart.signal, i.e. any storefront code)",
-    )
     token = world.new_cart()
     body = (
         f'{{"cartToken": "{token}", "sessionId": "{TAB}", '
@@ -247,12 +212,6 @@ def test_churn_signal_data_that_postgresql_cannot_store_is_refused(world, reques
 
 
 def test_a_chat_message_with_a_nul_character_is_not_a_500(world, request, db_url):
-    _fails_on_postgresql(
-        request,
-        db_url,
-        "BUG: cart_admin/api/checkout_schemas.py:101 ChatPost.content (and conversation.post) "
-        "let a NUL character through to a TEXT column: 500 on PostgreSQL",
-    )
     chat = world.start_chat(world.new_cart()).json()["id"]
 
     response = world.say(chat, "hello\u0000there")
@@ -261,12 +220,6 @@ def test_a_chat_message_with_a_nul_character_is_not_a_500(world, request, db_url
 
 
 def test_a_chat_context_with_a_nul_character_is_not_a_500(world, request, db_url):
-    _fails_on_postgresql(
-        request,
-        db_url,
-        "BUG: cart_admin/api/checkout_schemas.py:92 ChatContext.checkoutStep accepts NUL "
-        "characters, stored in the JSONB context: 500 on PostgreSQL",
-    )
 
     response = world.api.post(
         f"/api/momentum/cs/sessions?key={world.key}",
@@ -276,13 +229,6 @@ def test_a_chat_context_with_a_nul_character_is_not_a_500(world, request, db_url
     assert response.status_code < 500, response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/domain/chat/conversation.py:118,322 look the cart's storefront up "
-    "with storefront_for_cart_token, which raises NotFound once the landing page is archived or "
-    "unpublished; chat.post_message catches only ChatError: every message of a chat already "
-    "open on that page answers 500",
-)
 def test_a_chat_keeps_answering_after_its_page_is_unpublished(world, session):
     chat = world.start_chat(world.new_cart()).json()["id"]
     page = session.get(LandingPage, world.page.id)
@@ -296,13 +242,6 @@ def test_a_chat_keeps_answering_after_its_page_is_unpublished(world, session):
 
 
 @pytest.mark.parametrize("percent", ["1e999", "NaN"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/domain/chat/claude.py:119 quantizes Claude's discountPercent "
-    "(a float: Infinity and NaN validate) with Decimal, raising InvalidOperation: the shopper's "
-    "message answers 500 instead of falling back, and the AI usage of that call is rolled back "
-    "with it (a shopper can ask for it: the question goes into the prompt)",
-)
 def test_an_out_of_range_discount_from_claude_falls_back(
     world, session, anthropic_server, monkeypatch, percent
 ):
@@ -337,14 +276,6 @@ def test_an_out_of_range_discount_from_claude_falls_back(
         ("POST", "/api/momentum/cs/conversations/{chat}/close", None),
     ],
     ids=["chat-config", "churn-config", "policies", "reply", "close"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/api/checkout_admin.py:50,69,87,138,157 never call "
-    "require_writer: an analyst (read-only everywhere else, and on the Reflex pages) may raise "
-    "the checkout discount cap to 50%, rewrite the policies the chat answers from, reply to "
-    "and close shoppers' chats (seen here with the principal injected, since the routers also "
-    "lack AdminRoute)",
 )
 def test_an_analyst_cannot_change_checkout_help(world, session, method, path, body):
     chat = ChatSession(

@@ -50,9 +50,11 @@ TOPIC_WORDS = {
     "returns": {"return", "policy", "days", "damaged", "wrong"},
     "payment": {"payment", "paypal", "klarna", "afterpay", "apple", "google", "installments"},
 }
+# A request for a person, not any sentence naming someone ("can someone else pick it up?").
 HUMAN = re.compile(
-    r"\b(human|real person|a person|someone|somebody|agent|representative|operator|"
-    r"customer (service|support)|talk to (a |an )?(team|person|someone)|speak (to|with))\b",
+    r"\b(human|real person|live (agent|person|chat)|representative|customer (service|support)|"
+    r"(talk|speak|chat) (to|with) (a |an |the |your |some)?(one|body|person|people|team|staff|"
+    r"agent|human|somebody|someone|support)|connect me)\b",
     re.I,
 )
 FRUSTRATED = re.compile(
@@ -60,12 +62,17 @@ FRUSTRATED = re.compile(
     r"not helpful|doesn'?t help|waste of time|wtf|scam)\b|!!!",
     re.I,
 )
-DISCOUNT_ASK = re.compile(
-    r"\b(discount|coupon|promo|voucher|cheaper|deal|any (code|offer)s?|money off|"
-    r"price (match|reduction)|% ?off)\b",
+# Asking for a lower price: a discount word with a request ("any discount?", "can I get a
+# coupon"), or "cheaper"; never where or how to type a code the shopper already has.
+DISCOUNT_WORD = re.compile(
+    r"\b(discount|coupon|promo|voucher|cheaper|money off|price match|\d+ ?% off)", re.I
+)
+DISCOUNT_REQUEST = re.compile(
+    r"\b(any|got|get|give|offer|have you|do you have|is there|are there|can i|could i|"
+    r"cheaper|price match)\b",
     re.I,
 )
-HOW_TO_CODE = re.compile(r"\bhow (do|can) i (apply|use|enter|add)\b", re.I)
+CODE_HOW_TO = re.compile(r"\b(where|how|enter|apply|type|field|box|put|use|work)\b", re.I)
 MIN_SCORE = 1.2  # below this the best passage does not answer the question
 
 
@@ -125,7 +132,11 @@ def read_intent(text: str) -> Intent:
         return Intent.HUMAN
     if FRUSTRATED.search(text) or (len(text) > 12 and text.isupper()):
         return Intent.FRUSTRATED
-    if DISCOUNT_ASK.search(text) and not HOW_TO_CODE.search(text):
+    if (
+        DISCOUNT_WORD.search(text)
+        and DISCOUNT_REQUEST.search(text)
+        and not CODE_HOW_TO.search(text)
+    ):
         return Intent.DISCOUNT
     return Intent.QUESTION
 
@@ -192,8 +203,15 @@ def answer(
     still offer this cart (None: none may be offered)."""
     intent = read_intent(question)
     if intent is Intent.HUMAN:
-        return Answer("Of course. I'll ask a team member to join this chat.", intent, "policy",
-                      answered=True)  # fmt: skip
+        if config.escalate_to_human.on_request:
+            text = "Of course. I'll ask a team member to join this chat."
+        else:  # nobody will come: say so, and where a person can be reached
+            contact = next((p.text for p in passages if p.topic == "store"), "")
+            text = (
+                "Nobody from the shop can join this chat, but I can answer questions about "
+                f"shipping, returns and payment. {contact}"
+            ).strip()
+        return Answer(text, intent, "policy", answered=True)
     if intent is Intent.DISCOUNT and discount_available:
         label = f"Apply {percent_text(discount_available)}% off"
         text = (

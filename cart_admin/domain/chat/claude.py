@@ -39,7 +39,9 @@ class ClaudeReply(BaseModel):
     answer: str = Field(min_length=1, max_length=800)
     grounded: bool
     action: Literal["none", "apply_discount", "update_shipping", "escalate"] = "none"
-    discount_percent: float | None = Field(default=None, alias="discountPercent")
+    discount_percent: float | None = Field(
+        default=None, alias="discountPercent", ge=0, le=100, allow_inf_nan=False
+    )
 
 
 def prompt(

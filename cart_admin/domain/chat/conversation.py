@@ -112,13 +112,23 @@ def cart_of(session: Session, chat: ChatSession) -> Cart | None:
     return session.get(Cart, chat.cart_id) if chat.cart_id else None
 
 
+def store_of(session: Session, cart: Cart | None) -> shop.Storefront | None:
+    """The cart's storefront, or None once its page is unpublished (the chat goes on)."""
+    if cart is None:
+        return None
+    try:
+        return shop.storefront_for_cart_token(session, token=cart.public_token)[0]
+    except NotFound:
+        return None
+
+
 def cart_facts(session: Session, cart: Cart | None, company: Company) -> CartFacts | None:
     if cart is None:
         return None
-    store, _ = shop.storefront_for_cart_token(session, token=cart.public_token)
-    settings = store.theme.triggers.free_shipping
+    store = store_of(session, cart)
     remaining = None
-    if settings.threshold is not None and cart.shipping_total > 0:
+    settings = store.theme.triggers.free_shipping if store is not None else None
+    if settings is not None and cart.shipping_total > 0:
         remaining = pricing.free_shipping_status(
             subtotal=cart.subtotal,
             discount=cart.discount_total,
@@ -318,11 +328,7 @@ def post(
     cart = cart_of(session, chat)
     company = session.get(Company, chat.company_id)
     assert company is not None
-    store, _ = (
-        shop.storefront_for_cart_token(session, token=cart.public_token)
-        if cart is not None
-        else (None, None)
-    )
+    store = store_of(session, cart)
     threshold = store.theme.triggers.free_shipping.threshold if store is not None else None
     found = passages(load_policies(session, chat.company_id), company, threshold)
     history = _history(session, chat)
@@ -429,7 +435,8 @@ def take_action(
         return Done(escalate(session, chat, "REQUEST", now))
     config = load_chat_config(session, chat.company_id)
     cart = cart_of(session, chat)
-    if cart is None:
+    store = store_of(session, cart)
+    if cart is None or store is None:
         raise ChatError("There is no cart to apply that to.")
     if kind == "apply_discount":
         available = discount_available(session, cart, config)
@@ -457,7 +464,6 @@ def take_action(
     row.discount_code_id = code.id
     chat.discount_code_id = code.id
     cart.discount_code = code.code
-    store, _ = shop.storefront_for_cart_token(session, token=cart.public_token)
     priced = shop.reprice(session, store=store, cart=cart, now=now)
     text = f"{done} (code {code.code})."
     message = _append(session, chat, ChatRole.ASSISTANT, text, now, source="action",

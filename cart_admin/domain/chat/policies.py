@@ -7,17 +7,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlmodel import Session, col, select
 
 from cart_admin.domain.save_flow.content import money
 from cart_admin.models import Company, StorePolicies
+from cart_admin.models.types import storable_text
 
 TOPICS = ("shipping", "returns", "payment", "faq")
 MAX_POLICY_CHARS = 6000
 FAQ_PAIR = re.compile(r"^\s*Q:\s*(?P<q>.+?)\s*\n\s*A:\s*(?P<a>.+)$", re.S | re.I)
+
+
+PolicyText = Annotated[str, Field(max_length=MAX_POLICY_CHARS), AfterValidator(storable_text)]
 
 
 class PoliciesForm(BaseModel):
@@ -25,10 +30,10 @@ class PoliciesForm(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    shipping: str = Field(default="", max_length=MAX_POLICY_CHARS)
-    returns: str = Field(default="", max_length=MAX_POLICY_CHARS)
-    payment: str = Field(default="", max_length=MAX_POLICY_CHARS)
-    faq: str = Field(default="", max_length=MAX_POLICY_CHARS)
+    shipping: PolicyText = ""
+    returns: PolicyText = ""
+    payment: PolicyText = ""
+    faq: PolicyText = ""
 
 
 @dataclass(frozen=True)

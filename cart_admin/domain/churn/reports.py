@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func
 
 from cart_admin.models import CheckoutIntervention
-from cart_admin.models import CheckoutInterventionStatus as Status
 from cart_admin.models import InterventionType as K
 
 KINDS = (K.EXIT_INTENT, K.FREE_SHIPPING_OFFER, K.DISCOUNT_HELP, K.CHECKOUT_HELP,
@@ -39,7 +38,7 @@ def intervention_stats(session: Session, company_id: str, since: datetime) -> li
             func.count(),
             func.count(col(CheckoutIntervention.accepted_at)),
             func.count(col(CheckoutIntervention.dismissed_at)),
-            func.sum(sa.case((col(CheckoutIntervention.status) == Status.CONVERTED, 1), else_=0)),
+            func.count(col(CheckoutIntervention.converted_at)),
         )
         .where(
             col(CheckoutIntervention.company_id) == company_id,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from cart_admin.domain import storefront as shop
 from cart_admin.domain.churn.tracking import discount_cap, in_holdout
@@ -75,12 +76,25 @@ def accept(
         raise InterventionClosed(
             f"Your cart already has the code {cart.discount_code}: codes don't combine."
         )
+    claimed = session.execute(  # two accepts at once: one claims it, the other reads it
+        sa.update(CheckoutIntervention)
+        .where(
+            col(CheckoutIntervention.id) == row.id,
+            col(CheckoutIntervention.status) == Status.SHOWN,
+        )
+        .values(status=Status.ACCEPTED, accepted_at=now)
+    )
+    session.refresh(row)
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if row.status is Status.ACCEPTED:
+            return shop.reprice(session, store=store, cart=cart, now=now)
+        raise InterventionClosed("This offer has ended.")
     code = _issue_code(session, store, cart, row, now)
     if code is None:
         raise InterventionClosed("This offer is not available.")
     cart.discount_code = code.code
     row.discount_code_id = code.id
-    _mark_accepted(session, row, now)
+    session.add(row)
     return shop.reprice(session, store=store, cart=cart, now=now)
 
 

@@ -67,12 +67,17 @@ class Decision:
 
 
 def choose_intervention(
-    signals: list[C], config: ChurnConfig, facts: SessionFacts
+    signals: list[C], config: ChurnConfig, facts: SessionFacts, batch: list[C] | None = None
 ) -> Decision | None:
-    """The intervention the session's signals call for now, or None."""
+    """The intervention the session's signals call for now, or None.
+
+    `signals` is the session's history (the risk); `batch` the signals just received: only
+    they can call for an intervention, so an old signal never brings an offer later (None: the
+    whole history is new)."""
     if not config.enabled or facts.holdout or not signals:
         return None
     seen = Counter(signals)
+    new = Counter(signals if batch is None else batch)
     offered = bool(facts.already & OFFERS)
 
     def allowed(kind: K) -> bool:
@@ -80,21 +85,24 @@ def choose_intervention(
         return kind not in facts.already and not (price and (offered or facts.has_code))
 
     if (
-        seen[C.SHIPPING_COST_SHOCK]
+        new[C.SHIPPING_COST_SHOCK]
         and config.free_shipping_offer
         and facts.shipping_total > 0
         and allowed(K.FREE_SHIPPING_OFFER)
     ):
         return Decision(K.FREE_SHIPPING_OFFER, "APPLY_FREE_SHIPPING", C.SHIPPING_COST_SHOCK)
     chat = config.chat_help and facts.chat_available
-    hunting = seen[C.DISCOUNT_HUNTING] or seen[C.DISCOUNT_CODE_FAILURE] >= 2
+    hunting = new[C.DISCOUNT_HUNTING] or (
+        new[C.DISCOUNT_CODE_FAILURE] and seen[C.DISCOUNT_CODE_FAILURE] >= 2
+    )
     if hunting and chat and allowed(K.DISCOUNT_HELP):
-        signal = C.DISCOUNT_HUNTING if seen[C.DISCOUNT_HUNTING] else C.DISCOUNT_CODE_FAILURE
+        signal = C.DISCOUNT_HUNTING if new[C.DISCOUNT_HUNTING] else C.DISCOUNT_CODE_FAILURE
         return Decision(K.DISCOUNT_HELP, "OPEN_CHAT", signal)
-    friction = next((s for s in signals if s in FRICTION_SIGNALS), None)
+    recent = signals if batch is None else batch
+    friction = next((s for s in recent if s in FRICTION_SIGNALS), None)
     if friction is not None and chat and allowed(K.CHECKOUT_HELP):
         return Decision(K.CHECKOUT_HELP, "OPEN_CHAT", friction)
-    exit_signal = next((s for s in reversed(signals) if s in EXIT_SIGNALS), None)
+    exit_signal = next((s for s in reversed(recent) if s in EXIT_SIGNALS), None)
     if exit_signal is not None and allowed(K.EXIT_INTENT):
         if risk_score(signals, config) < config.exit_intent_threshold:
             return None

@@ -103,8 +103,10 @@ def track(
     counts = _signal_counts(session, cart.id, session_id)
     room = max(0, MAX_EVENTS_PER_SESSION - sum(counts.values()))
     kept = signals[:room]
-    history = [signal for signal, n in counts.items() for _ in range(n)]
-    history += [item.signal for item in kept]
+    if not final:  # the tab is still here: an earlier "close" was a move to another page
+        counts.pop(C.TAB_CLOSE_ATTEMPT, None)
+    batch = [item.signal for item in kept]
+    history = [signal for signal, n in counts.items() for _ in range(n)] + batch
     risk = score(history, config)
     decision = None
     if not final and signals:
@@ -118,7 +120,7 @@ def track(
             chat_available=chat.enabled,
             has_code=bool(cart.discount_code),
         )
-        decision = choose_intervention(history, config, facts)
+        decision = choose_intervention(history, config, facts, batch)
     session.add_all(
         CheckoutChurnEvent(
             company_id=cart.company_id,

@@ -75,13 +75,13 @@ class InboxState(rx.State):
         except NotFound:
             self.selected, self.thread, self.header = "", [], {}
             return
-        context = conversation.context or {}
+        cart = chat.cart_of(session, conversation)  # the real cart, never what a page sent
         self.header = {
             "id": conversation.id,
             "status": str(conversation.status),
             "reason": REASONS.get(conversation.escalation_reason or "", "Assistant only"),
             "started": fmt.when(conversation.created_at),
-            "cart": fmt.money(context["cartValue"], currency) if context.get("cartValue") else "",
+            "cart": fmt.money(cart.grand_total, currency) if cart is not None else "",
         }
         self.thread = [
             {
@@ -109,19 +109,19 @@ class InboxState(rx.State):
     @rx.event(background=True)
     async def watch(self):
         """Refresh every few seconds while the inbox is on screen (and someone is there)."""
-        while True:
-            await asyncio.sleep(REFRESH_SECONDS)
+        try:
+            while True:
+                await asyncio.sleep(REFRESH_SECONDS)
+                async with self:
+                    on_page = self.router.url.path.rstrip("/") == "/recovery/inbox"
+                    idle = time.monotonic() - self._last_click > WATCH_MINUTES * 60
+                    principal = await self._principal()
+                    if not on_page or idle or principal is None:
+                        return
+                    self._refresh(principal)
+        finally:  # whatever ended it, the next visit starts a new one
             async with self:
-                on_page = self.router.url.path.rstrip("/") == "/recovery/inbox"
-                idle = time.monotonic() - self._last_click > WATCH_MINUTES * 60
-                if not on_page or idle:
-                    self._watching = False
-                    return
-                principal = await self._principal()
-                if principal is None:
-                    self._watching = False
-                    return
-                self._refresh(principal)
+                self._watching = False
 
     @rx.event
     async def set_show(self, value: str | list[str]):
