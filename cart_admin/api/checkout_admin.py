@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from cart_admin.api.admin import require_writer
 from cart_admin.api.checkout_schemas import MessageOut, Text
-from cart_admin.api.deps import CurrentPrincipal, NowDep, SessionDep
+from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
 from cart_admin.domain.chat import conversation as chat
 from cart_admin.domain.chat import inbox
 from cart_admin.domain.chat.config import load_chat_config, parse_chat_config, save_chat_config
@@ -22,8 +22,10 @@ from cart_admin.domain.config_store import field_errors
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import ChatSession, ChatSessionStatus, User
 
-churn_settings = APIRouter(prefix="/api/momentum/cart-save/churn", tags=["checkout"])
-router = APIRouter(prefix="/api/momentum/cs", tags=["checkout"])
+churn_settings = APIRouter(
+    prefix="/api/momentum/cart-save/churn", tags=["checkout"], route_class=AdminRoute
+)
+router = APIRouter(prefix="/api/momentum/cs", tags=["checkout"], route_class=AdminRoute)
 
 ConversationId = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[0-9a-f]+$")]
 INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "Invalid settings, by field"}}

@@ -97,13 +97,6 @@ BODYLESS_POSTS = ("/convert", "/publish", "/execute", "/close")
 CHECKOUT_ADMIN = [
     e for e in ENDPOINTS if e[1].startswith(("/api/momentum/cs/", "/api/momentum/cart-save/churn/"))
 ]
-CHECKOUT_ADMIN_UNAUTHENTICATED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/api/checkout_admin.py:24-25 the routers lack route_class=AdminRoute, "
-    "so nothing authenticates and get_principal finds no request.state.principal: every "
-    "checkout admin endpoint answers 500, with or without credentials",
-)
-
 NO_CREDENTIALS = "Authentication required: log in, or send an API key as a bearer token."
 MALFORMED_HEADER = "Send the API key as 'Authorization: Bearer <key>'."
 BAD_KEY = "Invalid or revoked API key."
@@ -354,7 +347,6 @@ def test_every_admin_endpoint_refuses_bad_credentials(case, world, session, engi
     _unchanged(engine, world)
 
 
-@CHECKOUT_ADMIN_UNAUTHENTICATED
 @pytest.mark.parametrize("case", ["none", "wrong bearer key", "unknown session cookie"])
 def test_the_checkout_admin_endpoints_refuse_bad_credentials(case, world, session, engine):
     assert _refusals(CHECKOUT_ADMIN, case, session, world) == []
@@ -383,7 +375,6 @@ def test_a_valid_key_reaches_every_admin_endpoint(world):
     _reach([e for e in ENDPOINTS if e not in CHECKOUT_ADMIN], world)
 
 
-@CHECKOUT_ADMIN_UNAUTHENTICATED
 def test_a_valid_key_reaches_every_checkout_admin_endpoint(world):
     _reach(CHECKOUT_ADMIN, world)
 

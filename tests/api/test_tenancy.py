@@ -91,17 +91,6 @@ BODIES = {
     ("POST", "/api/momentum/cart-save/voice/outcome/{call_id}"): {"outcome": "DECLINED"},
     ("POST", "/api/momentum/cs/conversations/{chat_id}/reply"): {"content": "Taken over"},
 }
-CHECKOUT_ADMIN_UNAUTHENTICATED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/api/checkout_admin.py:24-25 the routers lack route_class=AdminRoute, "
-    "so get_principal finds no request.state.principal: every checkout admin endpoint is a 500",
-)
-
-
-def _id_case(method: str, path: str):
-    if path.startswith("/api/momentum/cs/"):
-        return pytest.param(method, path, marks=CHECKOUT_ADMIN_UNAUTHENTICATED)
-    return (method, path)
 
 
 # Bodies naming the caller's own product (filled in per tenant).
@@ -237,7 +226,7 @@ def test_id_endpoints_list_is_complete():
     ]
 
 
-@pytest.mark.parametrize(("method", "path"), [_id_case(m, p) for m, p in ID_ENDPOINTS])
+@pytest.mark.parametrize(("method", "path"), ID_ENDPOINTS)
 def test_another_companys_id_is_not_found(tenants, engine, method, path):
     a, b = tenants
     (param,) = re.findall(r"{(\w+)}", path)
@@ -310,7 +299,6 @@ CS = "/api/momentum/cs"
 CHURN_CONFIG = "/api/momentum/cart-save/churn/config"
 
 
-@CHECKOUT_ADMIN_UNAUTHENTICATED
 def test_checkout_settings_policies_and_inbox_are_per_company(tenants):
     a, b = tenants
     api_a, api_b = _api(a.key), _api(b.key)
