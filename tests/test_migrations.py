@@ -174,3 +174,95 @@ def test_0004_round_trip_with_data_keeps_every_channel(empty_url: str) -> None:
         assert len({r.tracking_token for r in rows}) == 2 and len({r.id for r in rows}) == 2
         assert session.get(LandingPage, page_id).store_url is None  # the column came back empty
     assert _schema_diff(empty_url) == []
+
+
+def test_0007_checkout_assistance_round_trip_and_its_unique_keys(empty_url: str) -> None:
+    """The churn and chat tables hold the rules the code relies on (each intervention kind
+    once per cart, one price offer per cart while NULL slots never collide, one message per
+    seq); downgrading drops them but keeps the settings row, and upgrading again gives that
+    row empty (default) churn and chat settings."""
+    from decimal import Decimal
+
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import Session
+
+    from cart_admin.domain.chat.config import load_chat_config
+    from cart_admin.domain.churn.config import load_churn_config
+    from cart_admin.domain.save_flow.config import load_config
+    from cart_admin.models import (
+        ChatMessage,
+        ChatRole,
+        ChatSession,
+        CheckoutChurnEvent,
+        CheckoutChurnSignal,
+        CheckoutIntervention,
+        InterventionType,
+        StorePolicies,
+    )
+    from cart_admin.models.types import utcnow
+    from tests.checkout_world import save_churn, set_holdout
+    from tests.factories import make_cart, make_company, make_product
+
+    cfg = alembic_config(empty_url)
+    command.upgrade(cfg, "head")
+    engine = engine_for(empty_url)
+    with Session(engine) as session:
+        company = make_company(session)
+        cart = make_cart(session, company, items=[(make_product(session, company), 1)])
+        set_holdout(session, company, 5)
+        save_churn(session, company, exitIntentDiscountPercent=5)
+        company_id, cart_id = company.id, cart.id
+
+        def intervention(kind: InterventionType, slot: str | None) -> CheckoutIntervention:
+            return CheckoutIntervention(company_id=company_id, cart_id=cart_id, session_id="tab",
+                                        type=kind, action="X", price_slot=slot)  # fmt: skip
+
+        def refused(*rows) -> bool:
+            try:
+                with session.begin_nested():
+                    session.add_all(rows)
+            except IntegrityError:
+                return True
+            return False
+
+        session.add_all([
+            intervention(InterventionType.CHECKOUT_HELP, None),
+            intervention(InterventionType.DISCOUNT_HELP, None),  # NULL slots never collide
+            intervention(InterventionType.EXIT_INTENT, "PRICE"),
+            CheckoutChurnEvent(company_id=company_id, cart_id=cart_id, session_id="tab",
+                               signal=CheckoutChurnSignal.IDLE_TIMEOUT, occurred_at=utcnow()),
+            StorePolicies(company_id=company_id, shipping="We ship."),
+        ])  # fmt: skip
+        session.commit()
+        chat = ChatSession(company_id=company_id, token="t" * 32, cart_id=cart_id)
+        session.add(chat)
+        session.commit()
+        message = ChatMessage(company_id=company_id, chat_session_id=chat.id, seq=1,
+                              role=ChatRole.ASSISTANT, content="Hi")  # fmt: skip
+        session.add(message)
+        session.commit()
+
+        assert refused(intervention(InterventionType.FREE_SHIPPING_OFFER, "PRICE"))
+        assert refused(intervention(InterventionType.CHECKOUT_HELP, None))
+        assert refused(ChatMessage(company_id=company_id, chat_session_id=chat.id, seq=1,
+                                   role=ChatRole.USER, content="again"))  # fmt: skip
+        assert refused(ChatSession(company_id=company_id, token="t" * 32))
+        assert refused(StorePolicies(company_id=company_id))
+        session.commit()
+
+    command.downgrade(cfg, "0006")
+    tables = _tables(empty_url)
+    assert not tables & {"checkout_churn_events", "checkout_interventions", "chat_sessions",
+                         "chat_messages", "store_policies"}  # fmt: skip
+    columns = {
+        c["name"] for c in sa.inspect(engine_for(empty_url)).get_columns("cart_save_flow_configs")
+    }
+    assert {"churn", "chat"}.isdisjoint(columns) and "timing" in columns
+
+    command.upgrade(cfg, "head")
+    engine.dispose()
+    with Session(engine_for(empty_url)) as session:
+        assert load_config(session, company_id).holdout_percent == 5  # the row survived
+        assert load_churn_config(session, company_id).exit_intent_discount_percent == Decimal(10)
+        assert load_chat_config(session, company_id).ai_capabilities.max_discount_percent == 10
+    assert _schema_diff(empty_url) == []
