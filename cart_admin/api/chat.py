@@ -147,5 +147,9 @@ def take_action(
 def escalate(token: ChatToken, session: SessionDep, now: NowDep) -> ChatReplyOut:
     """ "Talk to a person": the conversation goes to the inbox."""
     conversation = _chat(session, token)
-    note = chat.escalate(session, conversation, "REQUEST", now)
+    config = load_chat_config(session, conversation.company_id)
+    try:
+        note = chat.request_person(session, conversation, config, now)
+    except chat.ChatError as exc:
+        raise _refused(exc) from exc
     return _reply(session, conversation, [note], True)

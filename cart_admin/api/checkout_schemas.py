@@ -111,7 +111,11 @@ class ChatStart(CamelBody):
 
 
 class ChatPost(CamelBody):
-    content: Text = Field(min_length=1, max_length=1000)
+    content: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+        AfterValidator(storable_text),
+    ]
 
 
 class ChatAction(CamelBody):

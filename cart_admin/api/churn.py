@@ -71,6 +71,8 @@ def escalate(key: PageKey, body: EscalateBody, session: SessionDep, now: NowDep)
     if body.to is EscalationTarget.SAVE_FLOW:
         if _switched_off() or not load_churn_config(session, cart.company_id).enabled:
             raise HTTPException(status.HTTP_409_CONFLICT, detail="Churn detection is off.")
+        if not get_settings().enable_mi_cart_save:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail="The save flow is off.")
         signals = tracking.session_signals(session, cart.id, body.session_id)
         try:
             attempt = responses.hand_to_save_flow(session, cart=cart, signals=signals, now=now)

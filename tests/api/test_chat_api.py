@@ -303,7 +303,7 @@ def test_bad_messages_are_refused_and_not_stored(shop):
         ({}, 422),
         ({"content": "hi", "role": "agent"}, 422),
         ({"content": 42}, 422),
-        ({"content": "   "}, 409),
+        ({"content": "   "}, 422),  # only spaces: nothing to answer
     ):
         response = shop.api.post(f"{SESSIONS}/{chat}/messages", json=body)
 
@@ -626,3 +626,21 @@ def test_without_a_key_the_policies_answer(shop, _one_server):
 
     assert body["response"].startswith("We accept Visa, Mastercard")
     assert _one_server.requests == [] and _usage(shop) == []
+
+
+def test_with_on_request_off_nobody_is_offered_or_summoned(shop):
+    """No person can come: the assistant neither offers one nor hands the chat over, by
+    button or by the escalate call."""
+    shop.chat_config(escalateToHuman={"onRequest": False})
+    chat = _start(shop, shop.new_cart())["id"]
+
+    unsure = shop.say(chat, UNSURE).json()
+    asked = shop.api.post(f"{SESSIONS}/{chat}/escalate")
+
+    assert unsure["suggestedActions"] == []
+    assert "team member" not in unsure["response"]
+    assert asked.status_code == 409, asked.text
+    assert "can't join" in asked.json()["detail"]
+    conversation = shop.session.exec(select(ChatSession)).one()
+    shop.session.refresh(conversation)
+    assert conversation.status is not ChatSessionStatus.ESCALATED

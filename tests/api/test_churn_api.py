@@ -557,12 +557,6 @@ def test_with_churn_detection_off_escalation_starts_no_save_flow(shop, flags):
     assert shop.cart(token).status is CartStatus.ACTIVE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/api/churn.py:71-77 churn/escalate SAVE_FLOW starts a save-flow attempt "
-    "(and marks the cart ABANDONED) while ENABLE_MI_CART_SAVE=false, when every other save-flow "
-    "endpoint under /api/momentum/cart-save answers 404 (the churn router has no such flag)",
-)
 def test_the_save_flow_flag_keeps_escalation_from_starting_it(shop, flags):
     token = shop.new_cart()
     flags("ENABLE_MI_CART_SAVE", "false")

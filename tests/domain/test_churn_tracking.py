@@ -126,14 +126,6 @@ def test_an_event_keeps_the_signal_its_data_and_the_servers_time(session, world)
     assert event.occurred_at == now
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/domain/churn/tracking.py:68-77 session_signals orders a tab's events "
-    "by (occurred_at, id), but a batch's events share one occurred_at and ids made in the same "
-    "millisecond end in random hex (models/types.py new_id): the order the tab reported is lost, "
-    "so churn/escalate (api/churn.py:74) gives the save flow the reason of a random signal of "
-    "the last batch instead of the latest one (responses.likely_reason)",
-)
 def test_a_batch_keeps_the_order_the_tab_reported(session, world):
     _, _, new_cart = world
     cart = new_cart()
@@ -383,13 +375,6 @@ def test_conversion_marks_every_intervention_of_the_cart_converted(session, worl
 # --- accepting, when two tabs do it at once ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cart_admin/domain/churn/responses.py:88-92 the accept that loses the claim "
-    "(another tab accepted the same offer a moment before) refreshes the offer but not the cart "
-    "it read earlier, and answers that stale cart: a 200 'accepted' showing no code and the full "
-    "price, although the code is on the cart",
-)
 def test_the_accept_that_loses_a_race_answers_the_cart_with_the_winners_code(session, world):
     _, page, new_cart = world
     cart = new_cart()

@@ -223,13 +223,17 @@ def answer(
     topics = allowed_topics(config)
     ranked = [(s, p) for s, p in rank(question, passages) if p.topic in topics]
     if not ranked or ranked[0][0] < MIN_SCORE:
+        kind = Intent.FRUSTRATED if intent is Intent.FRUSTRATED else intent
+        if not config.escalate_to_human.on_request:  # nobody to offer: say where to ask
+            contact = next((p.text for p in passages if p.topic == "store"), "")
+            text = f"I'm not sure about that one, and I'd rather not guess. {contact}".strip()
+            return Answer(text, kind, "policy", answered=False)
         text = (
             "I'm not sure about that one, and I'd rather not guess. "
             "Would you like me to ask a team member?"
         )
         escalate = ProposedAction("escalate", "Talk to a person")
-        return Answer(text, Intent.FRUSTRATED if intent is Intent.FRUSTRATED else intent,
-                      "policy", answered=False, actions=[escalate])  # fmt: skip
+        return Answer(text, kind, "policy", answered=False, actions=[escalate])
     best_score, best = ranked[0]
     text = _cart_line(best.topic, cart) + best.text
     runner_up = ranked[1] if len(ranked) > 1 else None

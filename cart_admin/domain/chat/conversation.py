@@ -385,6 +385,15 @@ def escalate(session: Session, chat: ChatSession, reason: str, now: datetime) ->
     return _append(session, chat, ChatRole.SYSTEM, ESCALATED_NOTE, now, source="escalation")
 
 
+def request_person(
+    session: Session, chat: ChatSession, config: CheckoutChatConfig, now: datetime
+) -> ChatMessage:
+    """The shopper asked for a person (a button, or the drawer's escalate call)."""
+    if not config.escalate_to_human.on_request:
+        raise ChatError("A team member can't join this chat; ask me, or write to the shop.")
+    return escalate(session, chat, "REQUEST", now)
+
+
 def reply(
     session: Session, *, chat: ChatSession, author: str, content: str, now: datetime
 ) -> ChatMessage:
@@ -431,9 +440,9 @@ def take_action(
     """Carry out an offered action after checking it is still allowed; returns the chat's
     message saying what was done."""
     action = offered_action(session, chat, message_id, kind)
-    if kind == "escalate":
-        return Done(escalate(session, chat, "REQUEST", now))
     config = load_chat_config(session, chat.company_id)
+    if kind == "escalate":
+        return Done(request_person(session, chat, config, now))
     cart = cart_of(session, chat)
     store = store_of(session, cart)
     if cart is None or store is None:

@@ -86,7 +86,8 @@ def accept(
     )
     session.refresh(row)
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        if row.status is Status.ACCEPTED:
+        if row.status is Status.ACCEPTED:  # the other request won: answer the cart it made
+            session.refresh(cart)
             return shop.reprice(session, store=store, cart=cart, now=now)
         raise InterventionClosed("This offer has ended.")
     code = _issue_code(session, store, cart, row, now)

@@ -8,7 +8,7 @@ retried request can never show a cart the same kind twice, or two price offers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -128,9 +128,10 @@ def track(
             session_id=session_id,
             signal=item.signal,
             data=item.data,
-            occurred_at=now,
+            # a microsecond apart: the batch keeps the order the tab reported it in
+            occurred_at=now + timedelta(microseconds=index),
         )
-        for item in kept
+        for index, item in enumerate(kept)
     )
     session.flush()
     row = _record(session, cart, session_id, decision, risk, now) if decision else None
