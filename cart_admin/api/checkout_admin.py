@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from cart_admin.api.admin import require_writer
 from cart_admin.api.checkout_schemas import MessageOut, Text
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
+from cart_admin.api.schemas import invalid_fields
 from cart_admin.domain.chat import conversation as chat
 from cart_admin.domain.chat import inbox
 from cart_admin.domain.chat.config import load_chat_config, parse_chat_config, save_chat_config
@@ -31,17 +31,6 @@ ConversationId = Annotated[str, Path(min_length=1, max_length=24, pattern=r"^[0-
 INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "Invalid settings, by field"}}
 
 
-def _invalid(errors: dict[str, str], what: str) -> JSONResponse:
-    summary = "; ".join(f"{field}: {message}" for field, message in errors.items())
-    return JSONResponse(
-        {
-            "detail": f"Invalid {what}: {summary}",
-            "errors": [{"field": f, "message": m} for f, m in errors.items()],
-        },
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-    )
-
-
 @churn_settings.get("/config")
 def read_churn_config(principal: CurrentPrincipal, session: SessionDep) -> dict:
     """Signal weights (0-100 each), the exit-intent threshold and discount, and switches."""
@@ -57,7 +46,7 @@ def update_churn_config(
     try:
         config = parse_churn_config(body)
     except ValidationError as exc:
-        return _invalid(field_errors(exc, fallback="churn"), "churn settings")  # type: ignore[return-value]
+        return invalid_fields(field_errors(exc, fallback="churn"), "churn settings")  # type: ignore[return-value]
     save_churn_config(session, principal.company_id, config)
     return config.model_dump(mode="json", by_alias=True)
 
@@ -77,7 +66,7 @@ def update_chat_config(
     try:
         config = parse_chat_config(body)
     except ValidationError as exc:
-        return _invalid(field_errors(exc, fallback="chat"), "chat settings")  # type: ignore[return-value]
+        return invalid_fields(field_errors(exc, fallback="chat"), "chat settings")  # type: ignore[return-value]
     save_chat_config(session, principal.company_id, config)
     return config.model_dump(mode="json", by_alias=True)
 

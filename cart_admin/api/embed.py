@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 from cart_admin.api.deps import SessionDep
 from cart_admin.api.public import list_catalog
 from cart_admin.domain import storefront as shop
-from cart_admin.domain.chat.config import load_chat_config
-from cart_admin.domain.churn.config import load_churn_config
-from cart_admin.domain.embed import chat_script, render_embed
+from cart_admin.domain.chat.config import chat_config_from_row
+from cart_admin.domain.churn.config import churn_config_from_row
+from cart_admin.domain.config_store import settings_row
+from cart_admin.domain.embed import EmbedScript, chat_script, render_embed
 from cart_admin.domain.tenancy import NotFound
 from cart_admin.models import LandingPage, LandingPageStatus
 from cart_admin.settings import get_settings
@@ -41,9 +42,15 @@ def embed_script(
                         media_type=JS)  # fmt: skip
     api_base = get_settings().api_url or str(request.base_url)
     script = render_embed(store, api_base=api_base, assist=_assist(session, store.company.id))
+    # theme edits show on the next load; 304s are cheap
+    return _script_response(request, script, cache_control="no-cache")
+
+
+def _script_response(request: Request, script: EmbedScript, *, cache_control: str) -> Response:
+    """A script with its ETag (304 when the browser has it), gzipped when asked."""
     headers = {
         "ETag": script.etag,
-        "Cache-Control": "no-cache",  # theme edits show on the next load; 304s are cheap
+        "Cache-Control": cache_control,
         "Vary": "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
     }
@@ -58,8 +65,8 @@ def embed_script(
 
 def _assist(session: Session, company_id: str) -> dict:
     """What the drawer needs of the churn and chat settings (the rest stays on the server)."""
-    churn = load_churn_config(session, company_id)
-    chat = load_chat_config(session, company_id)
+    row = settings_row(session, company_id)
+    churn, chat = churn_config_from_row(row), chat_config_from_row(row)
     return {
         "churn": {
             "enabled": churn.enabled and get_settings().enable_churn_detection,
@@ -73,20 +80,7 @@ def _assist(session: Session, company_id: str) -> dict:
 @router.get("/embed/parts/chat.js", response_class=Response)
 def chat_part(request: Request) -> Response:
     """The checkout chat, loaded by the drawer when a shopper first opens it."""
-    script = chat_script()
-    headers = {
-        "ETag": script.etag,
-        "Cache-Control": "public, max-age=300",
-        "Vary": "Accept-Encoding",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if script.etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        return Response(
-            script.gzipped, media_type=JS, headers={**headers, "Content-Encoding": "gzip"}
-        )
-    return Response(script.body, media_type=JS, headers=headers)
+    return _script_response(request, chat_script(), cache_control="public, max-age=300")
 
 
 @router.get("/demo/store/{slug}", response_class=HTMLResponse, include_in_schema=False)

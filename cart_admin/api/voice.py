@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Path, Query, Request, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cart_admin.api.admin import owned, require_writer
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep, feature_flag
+from cart_admin.api.schemas import invalid_fields
 from cart_admin.api.twilio_auth import verified_params
 from cart_admin.api.voice_schemas import (
     CallListOut,
@@ -64,17 +65,6 @@ def _service() -> VoiceService:
     return VoiceService.from_settings(get_settings())
 
 
-def _invalid(errors: dict[str, str], what: str) -> JSONResponse:
-    summary = "; ".join(f"{field}: {message}" for field, message in errors.items())
-    return JSONResponse(
-        {
-            "detail": f"Invalid {what}: {summary}",
-            "errors": [{"field": f, "message": m} for f, m in errors.items()],
-        },
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-    )
-
-
 @router.get("/config")
 def read_voice_config(principal: CurrentPrincipal, session: SessionDep) -> dict:
     """The company's `VoiceRecoveryConfig` with its call script (defaults filled in)."""
@@ -92,7 +82,7 @@ def update_voice_config(
     try:
         config = voice_config.parse_voice_config(body)
     except ValidationError as exc:
-        return _invalid(voice_config.field_errors(exc), "voice settings")  # type: ignore[return-value]
+        return invalid_fields(voice_config.field_errors(exc), "voice settings")  # type: ignore[return-value]
     voice_config.save_voice_config(session, principal.company_id, config)
     return config.model_dump(mode="json", by_alias=True)
 
