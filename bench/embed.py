@@ -4,7 +4,7 @@
 
 Serves the API (embed, public cart API, demo store) and a static file from one uvicorn
 server on 127.0.0.1 over a fresh demo database, then prints:
-- the script's size raw and gzipped (goal: <= 15 KB gzipped);
+- the script's size raw and gzipped (goal: <= 18 KB gzipped, churn signals included);
 - time from the script tag starting to load until `MomentumCart.ready` resolves, in headless
   Chromium (median of several loads);
 - requests/s of GET /embed/{key}.js against GET of a plain static file from the same server,
@@ -143,7 +143,7 @@ def main() -> None:
 
         raw = httpx.get(f"{base}/embed/{key}.js", headers={"Accept-Encoding": "identity"}).content
         zipped = len(gzip.compress(raw, compresslevel=9))
-        print(f"embed script: {len(raw):,} B raw, {zipped:,} B gzipped (goal <= 15,360 B)")
+        print(f"embed script: {len(raw):,} B raw, {zipped:,} B gzipped (goal <= 18,432 B)")
 
         times = _time_to_interactive(base, args.loads)
         print(
