@@ -1,9 +1,8 @@
-"""A checkout chat conversation: start it, answer the shopper, carry out the actions the server
-allowed, escalate to a person, and the person's replies from the inbox.
+"""A checkout chat conversation: start it, answer the shopper, and hand it to a person when
+the shopper asks, is frustrated or has a high-value cart the assistant cannot help.
 
-The shopper's browser only ever names an action it was offered (by message id and type); what it
-is worth comes from the server's own record, re-checked against the company's current cap, the
-cart, the holdout group and the one-price-offer-per-cart rule at the moment it is taken.
+The conversation's record (messages, hand-over, replies) is in thread.py and what the chat may
+do to a price in offers.py; their names are re-exported here for the API and the pages.
 """
 
 from __future__ import annotations
@@ -11,11 +10,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from cart_admin.channels.ai import ChatMessage as AIMessage
 from cart_admin.domain import pricing
@@ -23,30 +21,65 @@ from cart_admin.domain import storefront as shop
 from cart_admin.domain.chat import answerer
 from cart_admin.domain.chat.answerer import Answer, CartFacts, Intent
 from cart_admin.domain.chat.config import CheckoutChatConfig, load_chat_config
+from cart_admin.domain.chat.offers import (
+    Done,
+    discount_available,
+    free_shipping_available,
+    offered_action,
+    price_offer_taken,
+    take_action,
+)
 from cart_admin.domain.chat.policies import Passage, load_policies, passages
-from cart_admin.domain.churn.responses import issue_cart_code
-from cart_admin.domain.churn.tracking import in_holdout
-from cart_admin.domain.tenancy import NotFound
+from cart_admin.domain.chat.thread import (
+    ESCALATED_NOTE,
+    MAX_MESSAGE_CHARS,
+    ChatError,
+    append,
+    cart_of,
+    close,
+    escalate,
+    messages_after,
+    reply,
+    request_person,
+    session_for_token,
+    store_of,
+)
 from cart_admin.models import (
     Cart,
     ChatMessage,
     ChatRole,
     ChatSession,
     ChatSessionStatus,
-    CheckoutIntervention,
-    CheckoutInterventionStatus,
     Company,
-    DiscountKind,
 )
-from cart_admin.models import InterventionType as K
 
-ESCALATED_NOTE = "I've asked a team member to join. They'll reply right here."
-WAITING_NOTE = "A team member will reply here shortly."
-MAX_MESSAGE_CHARS = 1000
-
-
-class ChatError(ValueError):
-    """A request the chat refuses; the message is for the shopper."""
+__all__ = [  # the chat's whole surface, for the API, the pages and the tests
+    "ESCALATED_NOTE",
+    "MAX_MESSAGE_CHARS",
+    "Answerer",
+    "ChatError",
+    "Done",
+    "Posted",
+    "cart_facts",
+    "cart_of",
+    "close",
+    "discount_available",
+    "escalate",
+    "escalation_reason",
+    "free_shipping_available",
+    "messages_after",
+    "offered_action",
+    "open_for_cart",
+    "post",
+    "price_offer_taken",
+    "reply",
+    "request_person",
+    "retrieval_answerer",
+    "session_for_token",
+    "start",
+    "store_of",
+    "take_action",
+]
 
 
 class Answerer(Protocol):
@@ -77,49 +110,9 @@ def retrieval_answerer(
 
 
 @dataclass
-class Done:
-    message: ChatMessage
-    cart: shop.PricedCart | None = None
-
-
-@dataclass
 class Posted:
     messages: list[ChatMessage] = field(default_factory=list)
     escalated: bool = False
-
-
-# ---- reading
-
-
-def session_for_token(session: Session, token: str) -> ChatSession:
-    chat = session.exec(select(ChatSession).where(col(ChatSession.token) == token)).first()
-    if chat is None:
-        raise NotFound("No such chat.")
-    return chat
-
-
-def messages_after(session: Session, chat: ChatSession, after: int = 0) -> list[ChatMessage]:
-    return list(
-        session.exec(
-            select(ChatMessage)
-            .where(col(ChatMessage.chat_session_id) == chat.id, col(ChatMessage.seq) > after)
-            .order_by(col(ChatMessage.seq))
-        ).all()
-    )
-
-
-def cart_of(session: Session, chat: ChatSession) -> Cart | None:
-    return session.get(Cart, chat.cart_id) if chat.cart_id else None
-
-
-def store_of(session: Session, cart: Cart | None) -> shop.Storefront | None:
-    """The cart's storefront, or None once its page is unpublished (the chat goes on)."""
-    if cart is None:
-        return None
-    try:
-        return shop.storefront_for_cart_token(session, token=cart.public_token)[0]
-    except NotFound:
-        return None
 
 
 def cart_facts(session: Session, cart: Cart | None, company: Company) -> CartFacts | None:
@@ -145,76 +138,6 @@ def cart_facts(session: Session, cart: Cart | None, company: Company) -> CartFac
     )
 
 
-def price_offer_taken(session: Session, cart: Cart) -> bool:
-    return (
-        session.exec(
-            select(CheckoutIntervention.id).where(
-                col(CheckoutIntervention.cart_id) == cart.id,
-                col(CheckoutIntervention.price_slot) == "PRICE",
-            )
-        ).first()
-        is not None
-    )
-
-
-def _offerable(session: Session, cart: Cart | None, config: CheckoutChatConfig) -> bool:
-    """May the chat still change this cart's price at all?"""
-    return (
-        cart is not None
-        and config.ai_capabilities.can_apply_discounts
-        and cart.status in shop.OPEN_STATUSES
-        and cart.item_count > 0
-        and not cart.discount_code  # codes do not combine: an offer would replace it
-        and not in_holdout(session, cart)
-        and not price_offer_taken(session, cart)
-    )
-
-
-def discount_available(
-    session: Session, cart: Cart | None, config: CheckoutChatConfig
-) -> Decimal | None:
-    cap = config.ai_capabilities.max_discount_percent
-    return cap if cap > 0 and _offerable(session, cart, config) else None
-
-
-def free_shipping_available(
-    session: Session, cart: Cart | None, config: CheckoutChatConfig
-) -> bool:
-    return cart is not None and cart.shipping_total > 0 and _offerable(session, cart, config)
-
-
-# ---- writing
-
-
-def _append(
-    session: Session, chat: ChatSession, role: ChatRole, content: str, now: datetime, **extra
-) -> ChatMessage:
-    """The next message of the conversation; `seq` is unique per session, so two writers at
-    once retry rather than interleave."""
-    for _ in range(5):
-        last = session.exec(
-            select(func.max(ChatMessage.seq)).where(col(ChatMessage.chat_session_id) == chat.id)
-        ).one()
-        message = ChatMessage(
-            company_id=chat.company_id,
-            chat_session_id=chat.id,
-            seq=(last or 0) + 1,
-            role=role,
-            content=content,
-            created_at=now,
-            **extra,
-        )
-        try:
-            with session.begin_nested():
-                session.add(message)
-            chat.last_message_at, chat.updated_at = now, now
-            session.add(chat)
-            return message
-        except IntegrityError:
-            continue
-    raise ChatError("The chat is busy; send that again.")
-
-
 def start(
     session: Session,
     *,
@@ -238,7 +161,7 @@ def start(
     )
     session.add(chat)
     session.flush()
-    _append(session, chat, ChatRole.ASSISTANT, config.welcome_message, now, source="welcome")
+    append(session, chat, ChatRole.ASSISTANT, config.welcome_message, now, source="welcome")
     return chat
 
 
@@ -321,7 +244,7 @@ def post(
         raise ChatError("Chat is not available right now.")
     posted = Posted()
     if chat.status is ChatSessionStatus.ESCALATED:
-        posted.messages.append(_append(session, chat, ChatRole.USER, text, now))
+        posted.messages.append(append(session, chat, ChatRole.USER, text, now))
         chat.needs_reply = True
         session.add(chat)
         return posted
@@ -344,14 +267,14 @@ def post(
     )
     if chat.status is ChatSessionStatus.CLOSED:
         chat.status = ChatSessionStatus.OPEN
-    posted.messages.append(_append(session, chat, ChatRole.USER, text, now))
+    posted.messages.append(append(session, chat, ChatRole.USER, text, now))
     reason = escalation_reason(answer, config, cart, unanswered)
     actions = [a.as_dict() for a in answer.actions]
     if reason is not None:
         actions = [a for a in actions if a["type"] != "escalate"]
     details = {"answered": answer.answered, "intent": str(answer.intent), "topic": answer.topic}
     if reason != "REQUEST" or answer.intent is not Intent.HUMAN:  # the hand-over note says it
-        said = _append(
+        said = append(
             session, chat, ChatRole.ASSISTANT, answer.text, now,
             source=answer.source, actions=actions, details=details,
         )  # fmt: skip
@@ -360,152 +283,3 @@ def post(
         posted.messages.append(escalate(session, chat, reason, now))
         posted.escalated = True
     return posted
-
-
-def escalate(session: Session, chat: ChatSession, reason: str, now: datetime) -> ChatMessage:
-    """Hand the conversation to a person: it shows in the inbox until someone replies.
-    Asking again while it waits adds nothing."""
-    if chat.status is ChatSessionStatus.ESCALATED and chat.needs_reply:
-        waiting = session.exec(
-            select(ChatMessage)
-            .where(
-                col(ChatMessage.chat_session_id) == chat.id,
-                col(ChatMessage.source) == "escalation",
-            )
-            .order_by(col(ChatMessage.seq).desc())
-        ).first()
-        if waiting is not None:
-            return waiting
-    if chat.status is not ChatSessionStatus.ESCALATED:
-        chat.status, chat.escalated_at, chat.escalation_reason = (
-            ChatSessionStatus.ESCALATED, now, reason[:32]
-        )  # fmt: skip
-    chat.needs_reply = True
-    session.add(chat)
-    return _append(session, chat, ChatRole.SYSTEM, ESCALATED_NOTE, now, source="escalation")
-
-
-def request_person(
-    session: Session, chat: ChatSession, config: CheckoutChatConfig, now: datetime
-) -> ChatMessage:
-    """The shopper asked for a person (a button, or the drawer's escalate call)."""
-    if not config.escalate_to_human.on_request:
-        raise ChatError("A team member can't join this chat; ask me, or write to the shop.")
-    return escalate(session, chat, "REQUEST", now)
-
-
-def reply(
-    session: Session, *, chat: ChatSession, author: str, content: str, now: datetime
-) -> ChatMessage:
-    """A person answers from the inbox; the shopper's chat shows it on its next poll."""
-    text = content.strip()
-    if not text:
-        raise ChatError("Write a reply first.")
-    if len(text) > MAX_MESSAGE_CHARS * 2:
-        raise ChatError(f"Keep replies under {MAX_MESSAGE_CHARS * 2} characters.")
-    if chat.status is not ChatSessionStatus.ESCALATED:
-        chat.status, chat.escalated_at = ChatSessionStatus.ESCALATED, chat.escalated_at or now
-        chat.escalation_reason = chat.escalation_reason or "AGENT"
-    chat.needs_reply = False
-    session.add(chat)
-    return _append(session, chat, ChatRole.AGENT, text, now, source="person", author=author[:120])
-
-
-def close(session: Session, chat: ChatSession, *, now: datetime) -> ChatSession:
-    chat.status, chat.needs_reply, chat.updated_at = ChatSessionStatus.CLOSED, False, now
-    session.add(chat)
-    session.flush()
-    return chat
-
-
-def offered_action(session: Session, chat: ChatSession, message_id: str, kind: str) -> dict:
-    """The action the server itself proposed in that message; ChatError when it did not."""
-    message = session.get(ChatMessage, message_id)
-    if message is None or message.chat_session_id != chat.id:
-        raise NotFound("No such message in this chat.")
-    for action in message.actions or []:
-        if action.get("type") == kind:
-            return action
-    raise ChatError("That action was not offered in this chat.")
-
-
-def take_action(
-    session: Session,
-    *,
-    chat: ChatSession,
-    message_id: str,
-    kind: str,
-    now: datetime,
-) -> Done:
-    """Carry out an offered action after checking it is still allowed; returns the chat's
-    message saying what was done."""
-    action = offered_action(session, chat, message_id, kind)
-    config = load_chat_config(session, chat.company_id)
-    if kind == "escalate":
-        return Done(request_person(session, chat, config, now))
-    cart = cart_of(session, chat)
-    store = store_of(session, cart)
-    if cart is None or store is None:
-        raise ChatError("There is no cart to apply that to.")
-    if kind == "apply_discount":
-        available = discount_available(session, cart, config)
-        try:
-            offered = Decimal(str((action.get("data") or {}).get("percent", "0")))
-        except InvalidOperation:
-            offered = Decimal(0)
-        if available is None or offered <= 0:
-            raise ChatError("That offer is no longer available for this cart.")
-        percent = min(offered, available)
-        row = _price_offer(
-            session, chat, cart, K.PERCENTAGE_DISCOUNT, "APPLY_DISCOUNT", percent, now
-        )
-        code = issue_cart_code(session, cart, DiscountKind.PERCENT, percent, now=now)
-        done = f"Done! {answerer.percent_text(percent)}% off is applied to your cart"
-    elif kind == "update_shipping":
-        if not free_shipping_available(session, cart, config):
-            raise ChatError("That offer is no longer available for this cart.")
-        row = _price_offer(session, chat, cart, K.FREE_SHIPPING_OFFER, "APPLY_FREE_SHIPPING",
-                           None, now)  # fmt: skip
-        code = issue_cart_code(session, cart, DiscountKind.FREE_SHIPPING, Decimal("0.00"), now=now)
-        done = "Done! Shipping on this order is now free"
-    else:
-        raise ChatError("That action is not available.")
-    row.discount_code_id = code.id
-    chat.discount_code_id = code.id
-    cart.discount_code = code.code
-    priced = shop.reprice(session, store=store, cart=cart, now=now)
-    text = f"{done} (code {code.code})."
-    message = _append(session, chat, ChatRole.ASSISTANT, text, now, source="action",
-                      details={"action": kind, "code": code.code})  # fmt: skip
-    return Done(message, priced)
-
-
-def _price_offer(
-    session: Session,
-    chat: ChatSession,
-    cart: Cart,
-    kind: K,
-    action: str,
-    percent: Decimal | None,
-    now: datetime,
-) -> CheckoutIntervention:
-    """The cart's one price offer, taken by the chat (the unique keys settle a race)."""
-    row = CheckoutIntervention(
-        company_id=cart.company_id,
-        cart_id=cart.id,
-        session_id=f"chat:{chat.id}",
-        chat_session_id=chat.id,
-        type=kind,
-        action=action,
-        discount_percent=percent,
-        price_slot="PRICE",
-        status=CheckoutInterventionStatus.ACCEPTED,
-        created_at=now,
-        accepted_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError as exc:
-        raise ChatError("That offer is no longer available for this cart.") from exc
-    return row
