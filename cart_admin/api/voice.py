@@ -8,7 +8,6 @@ TwiML and are verified by `X-Twilio-Signature` (403 otherwise). Thin: parse, aut
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Body, HTTPException, Path, Query, Request, status
@@ -18,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cart_admin.api.admin import owned, require_writer
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep, feature_flag
+from cart_admin.api.periods import PeriodDep
 from cart_admin.api.schemas import invalid_fields
 from cart_admin.api.twilio_auth import verified_params
 from cart_admin.api.voice_schemas import (
@@ -57,8 +57,6 @@ router = APIRouter(
 webhooks = APIRouter(prefix="/api/webhooks/twilio/voice", tags=["twilio webhooks"])
 
 CallId = Annotated[str, Path(max_length=24, pattern=r"^[0-9a-f]+$")]
-MAX_RANGE_DAYS = 366
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # dates a report may cover
 
 
 def _service() -> VoiceService:
@@ -153,35 +151,13 @@ def record_outcome(
     return CallOut.model_validate(call)
 
 
-def _day_range(start: date | None, end: date | None, now: datetime) -> tuple[datetime, datetime]:
-    last = end or now.date()
-    first = start or last - timedelta(days=29)
-    if first > last:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' is after 'to'.")
-    if (last - first).days >= MAX_RANGE_DAYS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"Ask for {MAX_RANGE_DAYS} days at most."
-        )
-    return (
-        datetime.combine(first, time(0), tzinfo=UTC),
-        datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC),
-    )
-
-
 @router.get("/analytics", response_model=VoiceAnalyticsOut)
-def analytics(
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    now: NowDep,
-    start: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
-    end: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
-):
+def analytics(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep):
     """Calls placed in the range (UTC days, both included; default the last 30 days)."""
-    first, last = _day_range(start, end, now)
-    result = reports.voice_analytics(session, principal.company_id, first, last)
+    result = reports.voice_analytics(session, principal.company_id, period.start, period.end)
     return VoiceAnalyticsOut(
-        start=first,
-        end=last,
+        start=period.start,
+        end=period.end,
         answer_rate=round(result.answer_rate, 4),
         failure_rate=round(result.failure_rate, 4),
         **vars(result),

@@ -1,0 +1,124 @@
+"""The spec's success metrics (§1) with their targets, and trends against the period before.
+
+| metric | before | target | measured as |
+| --- | --- | --- | --- |
+| cart abandonment rate | ~70% | 55% | abandoned / carts |
+| recovery rate | ~5% | 20% | recovered / abandoned |
+| average cart value | $45 | $58 | revenue / orders |
+| upsell acceptance | n/a | 15% | accepted / presented |
+| checkout completion | ~30% | 45% | orders / checkout starts |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from cart_admin.models import Cart, CartStatus, CartUpsellOffer
+from cart_admin.models.types import to_money
+
+
+@dataclass(frozen=True)
+class SuccessMetric:
+    key: str
+    label: str
+    value: float
+    baseline: float | None  # "current" in the spec's table: before the programme
+    target: float
+    lower_is_better: bool = False
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.target if self.lower_is_better else self.value >= self.target
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    carts: int
+    abandoned: int
+    recovered: int
+    orders: int
+    revenue: Decimal
+    checkout_starts: int
+    upsells_presented: int
+    upsells_accepted: int
+
+    def rate(self, part: int, whole: int) -> float:
+        return part / whole if whole else 0.0
+
+    @property
+    def avg_cart_value(self) -> float:
+        return float(self.revenue / self.orders) if self.orders else 0.0
+
+    def metrics(self) -> list[SuccessMetric]:
+        return [
+            SuccessMetric("abandonmentRate", "Cart abandonment rate",
+                          self.rate(self.abandoned, self.carts), 0.70, 0.55, lower_is_better=True),
+            SuccessMetric("recoveryRate", "Recovery rate",
+                          self.rate(self.recovered, self.abandoned), 0.05, 0.20),
+            SuccessMetric("avgCartValue", "Average cart value", self.avg_cart_value, 45.0, 58.0),
+            SuccessMetric("upsellAcceptance", "Upsell acceptance",
+                          self.rate(self.upsells_accepted, self.upsells_presented), None, 0.15),
+            SuccessMetric("checkoutCompletion", "Checkout completion",
+                          self.rate(self.orders, self.checkout_starts), 0.30, 0.45),
+        ]  # fmt: skip
+
+
+def period_figures(
+    session: Session, *, company_id: str, start: datetime, end: datetime
+) -> PeriodFigures:
+    """Carts created in [start, end): what became of them (two queries)."""
+    converted = col(Cart.status) == CartStatus.CONVERTED
+    carts = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(col(Cart.abandoned_at)),
+            sa.func.count(sa.case((sa.and_(converted, col(Cart.abandoned_at).is_not(None)), 1))),
+            sa.func.count(sa.case((converted, 1))),
+            sa.func.coalesce(sa.func.sum(sa.case((converted, col(Cart.grand_total)))), 0),
+            sa.func.count(col(Cart.checkout_started_at)),
+        ).where(
+            col(Cart.company_id) == company_id,
+            col(Cart.created_at) >= start,
+            col(Cart.created_at) < end,
+        )
+    ).one()
+    upsells = session.execute(
+        sa.select(sa.func.count(), sa.func.count(col(CartUpsellOffer.accepted_at))).where(
+            col(CartUpsellOffer.company_id) == company_id,
+            col(CartUpsellOffer.presented_at) >= start,
+            col(CartUpsellOffer.presented_at) < end,
+        )
+    ).one()
+    total, abandoned, recovered, orders, revenue, starts = carts
+    return PeriodFigures(
+        carts=int(total),
+        abandoned=int(abandoned),
+        recovered=int(recovered),
+        orders=int(orders),
+        revenue=to_money(Decimal(str(revenue))),
+        checkout_starts=int(starts),
+        upsells_presented=int(upsells[0]),
+        upsells_accepted=int(upsells[1]),
+    )
+
+
+@dataclass(frozen=True)
+class Trend:
+    current: float
+    previous: float
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period; None when that was 0."""
+        return (self.current - self.previous) / self.previous if self.previous else None
+
+    @property
+    def direction(self) -> str:
+        if self.current > self.previous:
+            return "up"
+        return "down" if self.current < self.previous else "flat"
