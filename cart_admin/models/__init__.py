@@ -1,5 +1,6 @@
 """All tables; importing this package registers them on `SQLModel.metadata`."""
 
+from cart_admin.models.alerts import AlertEvent
 from cart_admin.models.checkout import (
     ChatMessage,
     ChatSession,
@@ -39,6 +40,7 @@ __all__ = [
     "AIRankingCache",
     "AIUsage",
     "AdminSession",
+    "AlertEvent",
     "ApiKey",
     "Cart",
     "CartIntervention",

@@ -350,3 +350,14 @@ class AIPurpose(StrEnum):
     THEME = "THEME"
     VOICE_INTENT = "VOICE_INTENT"  # what a shopper meant on a recovery call
     CHECKOUT_CHAT = "CHECKOUT_CHAT"  # an answer in the drawer's checkout chat
+
+
+# --- monitoring (deployment plan §10) -------------------------------------------------
+
+
+class AlertRule(StrEnum):
+    """The deployment plan's three alerts."""
+
+    RECOVERY_RATE_LOW = "RECOVERY_RATE_LOW"  # recovery rate below 20%
+    VOICE_FAILURE_HIGH = "VOICE_FAILURE_HIGH"  # voice call failure rate above 10%
+    CHURN_FALSE_POSITIVES_HIGH = "CHURN_FALSE_POSITIVES_HIGH"  # false positives above 30%
