@@ -4,12 +4,15 @@ computed in SQL for `?from=&to=` (UTC days, both included; default the last 30 d
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from cart_admin.api.deps import AdminRoute, CurrentPrincipal, SessionDep
 from cart_admin.api.periods import Period, PeriodDep
 from cart_admin.domain.analytics import attempts as attempt_report
+from cart_admin.domain.analytics.attribution import DEFAULT_HOURS, MAX_HOURS, AttributionWindow
 from cart_admin.domain.analytics.engagement import trigger_performance, upsell_performance
 from cart_admin.domain.analytics.incrementality import incrementality
 from cart_admin.domain.analytics.interventions import intervention_performance
@@ -24,6 +27,20 @@ intelligence = APIRouter(
 cart_save = APIRouter(
     prefix="/api/momentum/cart-save/analytics", tags=["analytics"], route_class=AdminRoute
 )
+
+
+def attribution_window(
+    hours: Annotated[int, Query(alias="attributionHours", ge=1, le=MAX_HOURS)] = DEFAULT_HOURS,
+) -> AttributionWindow:
+    """`?attributionHours=`: how long after a click an order still counts as a message's."""
+    return AttributionWindow(hours)
+
+
+WindowDep = Annotated[AttributionWindow, Depends(attribution_window)]
+
+
+def _attribution(window: AttributionWindow) -> dict:
+    return {"windowHours": window.hours, "label": window.label}
 
 
 def _money(value) -> str:
@@ -97,7 +114,9 @@ def _recovery(session: Session, company_id: str, p: Period) -> dict:
     }
 
 
-def _channels(session: Session, company_id: str, p: Period) -> list[dict]:
+def _channels(
+    session: Session, company_id: str, p: Period, window: AttributionWindow
+) -> list[dict]:
     return [
         {
             "channel": str(r.channel),
@@ -106,11 +125,11 @@ def _channels(session: Session, company_id: str, p: Period) -> list[dict]:
             "conversionRate": _rate(r.conversion_rate),
             "revenue": _money(r.revenue),
         }
-        for r in by_channel(session, company_id=company_id, start=p.start, end=p.end)
+        for r in by_channel(session, company_id=company_id, start=p.start, end=p.end, window=window)
     ]
 
 
-def _stages(session: Session, company_id: str, p: Period) -> list[dict]:
+def _stages(session: Session, company_id: str, p: Period, window: AttributionWindow) -> list[dict]:
     return [
         {
             "stage": str(r.stage),
@@ -118,11 +137,13 @@ def _stages(session: Session, company_id: str, p: Period) -> list[dict]:
             "converted": r.converted,
             "conversionRate": _rate(r.conversion_rate),
         }
-        for r in by_stage(session, company_id=company_id, start=p.start, end=p.end)
+        for r in by_stage(session, company_id=company_id, start=p.start, end=p.end, window=window)
     ]
 
 
-def _interventions(session: Session, company_id: str, p: Period) -> list[dict]:
+def _interventions(
+    session: Session, company_id: str, p: Period, window: AttributionWindow
+) -> list[dict]:
     return [
         {
             "type": str(r.type),
@@ -132,7 +153,9 @@ def _interventions(session: Session, company_id: str, p: Period) -> list[dict]:
             "avgDiscount": _money(r.avg_discount),
             "revenue": _money(r.revenue),
         }
-        for r in intervention_performance(session, company_id=company_id, start=p.start, end=p.end)
+        for r in intervention_performance(
+            session, company_id=company_id, start=p.start, end=p.end, window=window
+        )
     ]
 
 
@@ -165,19 +188,23 @@ def _upsells(session: Session, company_id: str, p: Period) -> list[dict]:
     ]
 
 
-def _voice(session: Session, company_id: str, p: Period) -> dict:
-    v = voice_analytics(session, company_id, p.start, p.end)
+def _voice(session: Session, company_id: str, p: Period, window: AttributionWindow) -> dict:
+    v = voice_analytics(session, company_id, p.start, p.end, window)
     return {
         "callsInitiated": v.calls_initiated,
+        "callsAnswered": v.calls_answered,
         "callsCompleted": v.calls_completed,
         "cartsRecovered": v.carts_recovered,
         "avgCallDuration": round(v.avg_call_duration, 1),
         "revenueRecovered": _money(v.revenue_recovered),
+        "failureRate": _rate(v.failure_rate),
     }
 
 
 @intelligence.get("/overview")
-def overview(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep) -> dict:
+def overview(
+    principal: CurrentPrincipal, session: SessionDep, period: PeriodDep, window: WindowDep
+) -> dict:
     """Every `CartIntelligenceMetrics` figure, the success metrics with their targets, the
     save flow's incrementality against its holdout, and trends against the period before."""
     company = principal.company_id
@@ -187,15 +214,16 @@ def overview(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep
     )
     return {
         "period": _period(period),
+        "attribution": _attribution(window),
         "incrementality": _incrementality(session, company, period),
         "metrics": {
             "recovery": _recovery(session, company, period),
-            "channels": _channels(session, company, period),
-            "stages": _stages(session, company, period),
-            "interventions": _interventions(session, company, period),
+            "channels": _channels(session, company, period, window),
+            "stages": _stages(session, company, period, window),
+            "interventions": _interventions(session, company, period, window),
             "triggers": _triggers(session, company, period),
             "upsells": _upsells(session, company, period),
-            "voice": _voice(session, company, period),
+            "voice": _voice(session, company, period, window),
         },
         "successMetrics": [
             {
@@ -224,15 +252,18 @@ def overview(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep
 
 
 @intelligence.get("/recovery")
-def recovery(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep) -> dict:
+def recovery(
+    principal: CurrentPrincipal, session: SessionDep, period: PeriodDep, window: WindowDep
+) -> dict:
     """Recovery by channel, stage and intervention, and the daily timeline."""
     company = principal.company_id
     return {
         "period": _period(period),
+        "attribution": _attribution(window),
         "summary": _recovery(session, company, period),
-        "byChannel": _channels(session, company, period),
-        "byStage": _stages(session, company, period),
-        "byIntervention": _interventions(session, company, period),
+        "byChannel": _channels(session, company, period, window),
+        "byStage": _stages(session, company, period, window),
+        "byIntervention": _interventions(session, company, period, window),
         "byReason": attempt_report.by_reason(session, company, period.start, period.end),
         "recoveryTimeline": attempt_report.timeline(session, company, period.start, period.end),
     }
@@ -254,15 +285,18 @@ def upsells(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep)
 
 
 @cart_save.get("/overview")
-def save_flow_overview(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep):
+def save_flow_overview(
+    principal: CurrentPrincipal, session: SessionDep, period: PeriodDep, window: WindowDep
+) -> dict:
     """The save flow's own report: recovery, incrementality, channels and the stage funnel."""
     company = principal.company_id
     return {
         "period": _period(period),
+        "attribution": _attribution(window),
         "recovery": _recovery(session, company, period),
         "incrementality": _incrementality(session, company, period),
-        "byChannel": _channels(session, company, period),
-        "byStage": _stages(session, company, period),
+        "byChannel": _channels(session, company, period, window),
+        "byStage": _stages(session, company, period, window),
     }
 
 

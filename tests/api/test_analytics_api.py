@@ -115,3 +115,21 @@ def test_an_empty_company_has_zeros(session: Session) -> None:
     assert body["metrics"]["recovery"]["recoveryRate"] == 0.0
     assert body["incrementality"]["incrementalRevenue"] == "0.00"
     assert Decimal(body["metrics"]["voice"]["revenueRecovered"]) == 0
+
+
+def test_the_attribution_window_is_named_next_to_the_figures(session: Session, shop) -> None:
+    client = _client(session, shop)
+    default = client.get(f"{INTELLIGENCE}/overview").json()
+    assert default["attribution"] == {"windowHours": 24, "label": "1-day click"}
+    wider = client.get(f"{INTELLIGENCE}/recovery?attributionHours=72").json()
+    assert wider["attribution"] == {"windowHours": 72, "label": "3-day click"}
+    flow = client.get(f"{SAVE}/overview?attributionHours=6").json()
+    assert flow["attribution"] == {"windowHours": 6, "label": "6-hour click"}
+
+
+@pytest.mark.parametrize("hours", ["0", "721", "a-day", "1.5"])
+def test_a_bad_attribution_window_is_422(session: Session, shop, hours: str) -> None:
+    for path in (f"{INTELLIGENCE}/overview", f"{INTELLIGENCE}/recovery", f"{SAVE}/overview"):
+        response = _client(session, shop).get(f"{path}?attributionHours={hours}")
+        assert response.status_code == 422, response.text
+        assert "attributionHours" in response.text

@@ -20,6 +20,7 @@ from cart_admin.domain.voice.config import PLACEHOLDERS, Action, VoiceScript
 from cart_admin.models import (
     CartIntervention,
     CartSaveFlowConfig,
+    CartStatus,
     CartVoiceCall,
     Channel,
     DiscountCode,
@@ -366,6 +367,9 @@ def calls(shop, session, rival) -> dict[str, CartVoiceCall]:
     made["old"] = _call(session, w, voice_call_id="CA" + "0" * 32, answered=True, duration=90,
                         initiated_at=NOW - timedelta(days=45),
                         outcome=VoiceCallOutcome.RECOVERED)  # fmt: skip
+    # The order the "recovered" call brought, an hour after it (inside the 1-day window).
+    w.cart.status, w.cart.converted_at = CartStatus.CONVERTED, NOW - timedelta(hours=2)
+    session.add(w.cart)
     session.commit()
     return made
 
@@ -392,7 +396,8 @@ def test_analytics_count_each_kind_of_call(shop, calls):
     today = shop.api.get(f"{VOICE}/analytics", params={"from": "2026-03-03", "to": "2026-03-03"})
     assert today.json()["calls_initiated"] == 6
     old = shop.api.get(f"{VOICE}/analytics", params={"from": "2026-01-01", "to": "2026-01-31"})
-    assert old.json()["calls_initiated"] == 1 and old.json()["carts_recovered"] == 1
+    # The old call's cart was bought 45 days after it: outside the 1-day attribution window.
+    assert old.json()["calls_initiated"] == 1 and old.json()["carts_recovered"] == 0
     assert shop.analyst.get(f"{VOICE}/analytics").json() == stats.json()
 
 

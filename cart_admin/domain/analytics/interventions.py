@@ -4,7 +4,8 @@ the drawer's real-time interventions side by side, each counted in SQL.
 A save-flow message is shown when it was sent and accepted when its link was clicked; a
 real-time one is shown when the drawer showed it and accepted when the shopper took it.
 Revenue is the order the save flow attributed to the message, or, for a real-time
-intervention, the cart's total when it was bought afterwards.
+intervention, the cart's total when it was bought afterwards; either only within the
+attribution window (attribution.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from cart_admin.domain.analytics.attribution import DEFAULT_WINDOW, AttributionWindow
 from cart_admin.models import Cart, CartIntervention, CartSaveAttempt, CheckoutIntervention
 from cart_admin.models import InterventionType as K
 from cart_admin.models.types import to_money
@@ -35,10 +37,15 @@ class InterventionRow:
 
 
 def intervention_performance(
-    session: Session, *, company_id: str, start: datetime, end: datetime
+    session: Session,
+    *,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    window: AttributionWindow = DEFAULT_WINDOW,
 ) -> list[InterventionRow]:
     """The types that were shown in the period, most shown first."""
-    converted = col(CartIntervention.converted_at).is_not(None)
+    converted = window.message_converted(session)
     flow = session.execute(
         sa.select(
             col(CartIntervention.type),
@@ -61,7 +68,7 @@ def intervention_performance(
         )
         .group_by(col(CartIntervention.type))
     ).all()
-    bought = col(CheckoutIntervention.converted_at).is_not(None)
+    bought = window.offer_converted(session)
     live = session.execute(
         sa.select(
             col(CheckoutIntervention.type),

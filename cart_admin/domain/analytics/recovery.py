@@ -3,7 +3,8 @@
 
 A cart counts in the period it was abandoned in; it is recovered when it was bought after it
 was abandoned. A message counts in the period it was sent in; it converted when the save flow
-attributed the order to it (its code, or its link clicked before the order).
+attributed the order to it (its code, or its link clicked before the order) and the order came
+within the attribution window (attribution.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from cart_admin.domain.analytics.attribution import DEFAULT_WINDOW, AttributionWindow, hours_between
 from cart_admin.domain.save_flow.stages import STAGES
 from cart_admin.models import (
     Cart,
@@ -25,13 +27,6 @@ from cart_admin.models import (
     Channel,
 )
 from cart_admin.models.types import to_money
-
-
-def hours_between(session: Session, later, earlier):
-    """`later - earlier` in hours, as SQL (SQLite has no interval arithmetic)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.func.extract("epoch", later - earlier) / 3600.0
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 24.0
 
 
 @dataclass(frozen=True)
@@ -89,16 +84,21 @@ class ChannelRow:
 
 
 def by_channel(
-    session: Session, *, company_id: str, start: datetime, end: datetime
+    session: Session,
+    *,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    window: AttributionWindow = DEFAULT_WINDOW,
 ) -> list[ChannelRow]:
     """Every channel, in a fixed order, zeros included."""
-    converted = col(CartIntervention.converted_at).is_not(None)
+    converted = window.message_converted(session)
     attempt = col(CartIntervention.cart_save_attempt_id)
     rows = session.execute(
         sa.select(
             col(CartIntervention.channel),
             sa.func.count(),
-            sa.func.count(col(CartIntervention.converted_at)),
+            sa.func.count(sa.case((converted, 1))),
             sa.func.coalesce(
                 sa.func.sum(sa.case((converted, col(CartSaveAttempt.recovered_value)))), 0
             ),
@@ -127,19 +127,23 @@ class StageRow:
 
 
 def by_stage(
-    session: Session, *, company_id: str, start: datetime, end: datetime
+    session: Session,
+    *,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    window: AttributionWindow = DEFAULT_WINDOW,
 ) -> list[StageRow]:
     """The funnel of the seven stages, for attempts started in the period."""
     attempt = col(CartIntervention.cart_save_attempt_id)
+    converted = window.message_converted(session)
     rows = session.execute(
         sa.select(
             col(CartIntervention.stage),
             sa.func.count(
                 sa.distinct(sa.case((col(CartIntervention.sent_at).is_not(None), attempt)))
             ),
-            sa.func.count(
-                sa.distinct(sa.case((col(CartIntervention.converted_at).is_not(None), attempt)))
-            ),
+            sa.func.count(sa.distinct(sa.case((converted, attempt)))),
         )
         .join(CartSaveAttempt, col(CartSaveAttempt.id) == attempt)
         .where(

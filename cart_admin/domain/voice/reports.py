@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cart_admin.domain.analytics.attribution import DEFAULT_WINDOW, AttributionWindow, hours_between
 from cart_admin.domain.voice.call_rows import MACHINE
 from cart_admin.domain.voice.eligibility import placed_call
 from cart_admin.domain.voice.script import Node
@@ -47,8 +48,14 @@ class VoiceAnalytics:
 
 
 def voice_analytics(
-    session: Session, company_id: str, start: datetime, end: datetime
+    session: Session,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    window: AttributionWindow = DEFAULT_WINDOW,
 ) -> VoiceAnalytics:
+    """A call recovered its cart when the order it brought came within the attribution window
+    of the answer."""
     attempted = sa.and_(
         col(CartVoiceCall.company_id) == company_id,
         col(CartVoiceCall.initiated_at) >= start,
@@ -64,7 +71,12 @@ def voice_analytics(
             col(CartVoiceCall.answered_by).not_in((*MACHINE, "fax")),
         ),
     )
-    recovered = sa.and_(placed, col(CartVoiceCall.outcome) == VoiceCallOutcome.RECOVERED)
+    recovered = sa.and_(
+        placed,
+        col(CartVoiceCall.outcome) == VoiceCallOutcome.RECOVERED,
+        hours_between(session, col(Cart.converted_at), col(CartVoiceCall.answered_at))
+        <= window.hours,
+    )
     code_applied = sa.exists().where(
         col(DiscountCode.intervention_id) == col(CartVoiceCall.intervention_id)
     )
