@@ -42,6 +42,12 @@ class AttemptFilters:
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     search: str = ""  # part of the customer's e-mail or name
+    # The dashboard's drill-downs: attempts that sent a message of this stage, started in a
+    # period, treated or holdout.
+    reached_stage: CartSaveStage | None = None
+    started_from: datetime | None = None
+    started_before: datetime | None = None
+    holdout: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,23 @@ def _conditions(company_id: str, filters: AttemptFilters) -> list:
         conditions.append(col(CartSaveAttempt.cart_value) >= filters.min_value)
     if filters.max_value is not None:
         conditions.append(col(CartSaveAttempt.cart_value) <= filters.max_value)
+    if filters.started_from is not None:
+        conditions.append(col(CartSaveAttempt.started_at) >= filters.started_from)
+    if filters.started_before is not None:
+        conditions.append(col(CartSaveAttempt.started_at) < filters.started_before)
+    if filters.holdout is not None:
+        conditions.append(col(CartSaveAttempt.is_holdout).is_(filters.holdout))
+    if filters.reached_stage is not None:
+        conditions.append(
+            select(CartIntervention.id)
+            .where(
+                col(CartIntervention.cart_save_attempt_id) == col(CartSaveAttempt.id),
+                col(CartIntervention.company_id) == company_id,
+                col(CartIntervention.stage) == filters.reached_stage,
+                col(CartIntervention.sent_at).is_not(None),
+            )
+            .exists()
+        )
     if filters.channel is not None:
         conditions.append(
             select(CartIntervention.id)

@@ -153,6 +153,21 @@ def test_filters(session: Session, attempts: Attempts) -> None:
     assert _ids(session, attempts, search="nobody") == []
 
 
+def test_the_dashboard_drill_down_filters(session: Session, attempts: Attempts) -> None:
+    a, b, g = attempts.ada.id, attempts.bo.id, attempts.guest.id
+    # Reached a stage = sent a message of it (Bo's failed SMS alone would not count).
+    assert _ids(session, attempts, reached_stage=CartSaveStage.BROWSE_REMINDER) == [a]
+    assert _ids(session, attempts, reached_stage=CartSaveStage.NUCLEAR_OFFER) == [b]
+    assert _ids(session, attempts, reached_stage=CartSaveStage.WINBACK_SEQUENCE) == []
+    # Started in [from, before): Ada at T0, Bo an hour later, the guest two hours later.
+    hour = timedelta(hours=1)
+    assert _ids(session, attempts, started_from=T0 + hour) == [g, b]
+    assert _ids(session, attempts, started_before=T0 + hour) == [a]
+    assert _ids(session, attempts, started_from=T0, started_before=T0 + 2 * hour) == [b, a]
+    assert _ids(session, attempts, holdout=True) == [g]
+    assert _ids(session, attempts, holdout=False) == [b, a]
+
+
 def test_paging_counts_every_match(session: Session, attempts: Attempts) -> None:
     first = list_attempts(session, attempts.company.id, limit=2, offset=0)
     second = list_attempts(session, attempts.company.id, limit=2, offset=2)
