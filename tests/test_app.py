@@ -18,7 +18,7 @@ def test_mounted_api_and_scheduler_lifespan(db_url: str) -> None:
         while True:
             health = client.get("/api/health").json()
             jobs = {job["id"]: job for job in health["scheduler"]["jobs"]}
-            crons = ("expire_attempts", "prune_ai_rankings")
+            crons = ("evaluate_alerts", "expire_attempts", "prune_ai_rankings")
             ticks = [job for name, job in jobs.items() if name not in crons]
             if all(job["last_run_at"] for job in ticks) or time.monotonic() > deadline:
                 break
@@ -31,6 +31,7 @@ def test_mounted_api_and_scheduler_lifespan(db_url: str) -> None:
     assert health["scheduler"]["mode"] == "in-process"
     assert sorted(jobs) == [
         "detect_abandoned_carts",
+        "evaluate_alerts",  # a cron job: hourly at minute 17
         "expire_attempts",  # a cron job: hourly at minute 7
         "prune_ai_rankings",  # a cron job: hourly at minute 37
         "release_expired_holds",
@@ -41,4 +42,5 @@ def test_mounted_api_and_scheduler_lifespan(db_url: str) -> None:
     for job in ticks:  # the interval jobs ran at start-up, without an error
         assert job["last_run_at"] is not None and job["last_error"] is None, job
     assert jobs["expire_attempts"]["next_run_at"].endswith(":07:00+00:00")
+    assert jobs["evaluate_alerts"]["next_run_at"].endswith(":17:00+00:00")
     assert unauthenticated.status_code == 401

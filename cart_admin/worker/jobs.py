@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
 from cart_admin.db import get_engine, session_scope
+from cart_admin.domain.analytics import alerts
 from cart_admin.domain.inventory import release_expired_holds
 from cart_admin.domain.save_flow import delivery, detection
 from cart_admin.domain.upsell import ai_ranking
@@ -104,6 +105,15 @@ def voice_queue_job() -> dict[str, int]:
     return counts
 
 
+def evaluate_alerts_job() -> dict[str, int]:
+    """The deployment plan's §10 alerts: open, follow or resolve each company's events."""
+    with session_scope() as session:
+        counts = alerts.evaluate_alerts(session, now=utcnow())
+    if counts.opened or counts.resolved:
+        log.info("alerts: %s", counts)
+    return asdict(counts)
+
+
 def prune_rankings_job() -> int:
     with session_scope() as session:
         return ai_ranking.prune_cache(session, now=utcnow())
@@ -118,6 +128,7 @@ JOBS: dict[str, Job] = {
     "rescue_stalled_attempts": Job(rescue_stalled_job, "interval", {"seconds": 120}),
     "expire_attempts": Job(expire_attempts_job, "cron", {"minute": 7}),  # hourly
     "prune_ai_rankings": Job(prune_rankings_job, "cron", {"minute": 37}),  # hourly
+    "evaluate_alerts": Job(evaluate_alerts_job, "cron", {"minute": 17}),  # hourly
     # Spec §7: every 30 minutes; call hours are each shopper's own, so it runs around the clock.
     "voice_call_queue": Job(
         voice_queue_job, "interval", {"minutes": get_settings().voice_queue_interval_minutes}
