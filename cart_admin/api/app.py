@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from cart_admin import __version__
 from cart_admin.api import (
     admin,
+    alerts,
     analytics,
     cart_save,
     catalog,
@@ -73,6 +74,7 @@ def create_api() -> FastAPI:
     api.include_router(catalog.router)
     api.include_router(admin.router)
     api.include_router(churn.router)  # before cart_save: its /{attempt_id} paths
+    api.include_router(alerts.router)
     api.include_router(analytics.cart_save)
     api.include_router(analytics.intelligence)
     api.include_router(checkout_admin.churn_settings)

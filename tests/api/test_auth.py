@@ -221,6 +221,7 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("GET", "/api/momentum/cart-intelligence/recovery"),
         ("GET", "/api/momentum/cart-intelligence/triggers"),
         ("GET", "/api/momentum/cart-intelligence/upsells"),
+        ("GET", "/api/momentum/cart-save/analytics/alerts"),
         ("GET", "/api/momentum/cart-save/analytics/attempts"),
         ("GET", "/api/momentum/cart-save/analytics/overview"),
         ("GET", "/api/momentum/cart-save/attempts/{attempt_id}/status"),

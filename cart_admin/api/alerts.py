@@ -1,0 +1,83 @@
+"""`GET /api/momentum/cart-save/analytics/alerts`: the deployment plan's §10 alerts as they
+stand (each rule measured now over its window) and their history, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
+from cart_admin.domain.analytics.alerts import (
+    SPECS,
+    WINDOW_DAYS,
+    RuleStatus,
+    alert_history,
+    current_status,
+)
+from cart_admin.models import AlertEvent
+
+router = APIRouter(
+    prefix="/api/momentum/cart-save/analytics", tags=["analytics"], route_class=AdminRoute
+)
+
+
+def _rate(value: float) -> float:
+    return round(value, 4)
+
+
+def _rule(status: RuleStatus) -> dict:
+    m, event = status.measurement, status.open_event
+    return {
+        "rule": m.spec.rule,
+        "title": m.spec.title,
+        "state": m.state,
+        "value": _rate(m.value) if m.sample else None,
+        "threshold": m.spec.threshold,
+        "firesWhen": "above" if m.spec.fires_above else "below",
+        "hits": m.hits,
+        "sample": m.sample,
+        "minSample": m.spec.min_sample,
+        "sampleOf": m.spec.counts,
+        "windowDays": m.window_days,
+        "openSince": event.opened_at.isoformat() if event else None,
+        "openEventId": event.id if event else None,
+    }
+
+
+def _event(event: AlertEvent) -> dict:
+    end = event.resolved_at or event.last_evaluated_at
+    return {
+        "id": event.id,
+        "rule": event.rule,
+        "title": SPECS[event.rule].title,
+        "openedAt": event.opened_at.isoformat(),
+        "resolvedAt": event.resolved_at.isoformat() if event.resolved_at else None,
+        # While open: how long it has been firing as of its last evaluation.
+        "durationSeconds": int((end - event.opened_at).total_seconds()),
+        "threshold": event.threshold,
+        "windowDays": event.window_days,
+        "openingValue": _rate(event.value),
+        "openingSample": event.sample_size,
+        "worstValue": _rate(event.worst_value),
+        "lastValue": _rate(event.last_value),
+        "lastSample": event.last_sample_size,
+        "lastEvaluatedAt": event.last_evaluated_at.isoformat(),
+    }
+
+
+@router.get("/alerts")
+def alerts(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    now: NowDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="History rows, newest first")] = 100,
+) -> dict:
+    """Each alert rule's state now (firing, ok, or not enough data) and the alert history."""
+    company = principal.company_id
+    return {
+        "evaluatedAt": now.isoformat(),
+        "windowDays": WINDOW_DAYS,
+        "rules": [_rule(s) for s in current_status(session, company_id=company, now=now)],
+        "history": [_event(e) for e in alert_history(session, company_id=company, limit=limit)],
+    }
