@@ -40,6 +40,7 @@ class Report:
     window: AttributionWindow
     incrementality: Incrementality
     recovery: RecoverySummary
+    previous_recovery: RecoverySummary  # the period of the same length just before
     figures: PeriodFigures
     previous: PeriodFigures  # the period of the same length just before, for trends
     channels: list[ChannelRow]
@@ -61,16 +62,16 @@ def build_report(
     window: AttributionWindow = DEFAULT_WINDOW,
 ) -> Report:
     span = {"company_id": company_id, "start": start, "end": end}
+    before = {"company_id": company_id, "start": start - (end - start), "end": start}
     return Report(
         start=start,
         end=end,
         window=window,
         incrementality=incrementality(session, **span),
         recovery=recovery_summary(session, **span),
+        previous_recovery=recovery_summary(session, **before),
         figures=period_figures(session, **span),
-        previous=period_figures(
-            session, company_id=company_id, start=start - (end - start), end=start
-        ),
+        previous=period_figures(session, **before),
         channels=by_channel(session, **span, window=window),
         stages=by_stage(session, **span, window=window),
         interventions=intervention_performance(session, **span, window=window),

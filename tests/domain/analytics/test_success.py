@@ -66,3 +66,29 @@ def test_an_empty_period_and_trends(session: Session) -> None:
     assert [m.value for m in figures.metrics()] == [0.0] * 5
     assert (Trend(0.3, 0.2).direction, Trend(0.3, 0.2).change) == ("up", pytest.approx(0.5))
     assert (Trend(0.0, 0.0).direction, Trend(0.1, 0.0).change) == ("flat", None)
+
+
+def test_recovery_counts_the_carts_abandoned_in_the_period(session: Session) -> None:
+    """As the recovery summary does: one recovery rate on the whole dashboard."""
+    from cart_admin.domain.analytics.recovery import recovery_summary
+
+    company = make_company(session)
+    mug = make_product(session, company, name="Mug", price="40.00")
+    # Created before the period, abandoned and bought back inside it.
+    make_cart(session, company, items=[(mug, 1)], created_at=START - timedelta(hours=2),
+              status=CartStatus.CONVERTED, abandoned_at=START + timedelta(hours=1),
+              converted_at=START + timedelta(hours=5))  # fmt: skip
+    # Created in the period, abandoned after it ended: not abandoned in this period.
+    make_cart(session, company, items=[(mug, 1)], created_at=END - timedelta(hours=1),
+              status=CartStatus.ABANDONED, abandoned_at=END + timedelta(hours=1))  # fmt: skip
+    make_cart(session, company, items=[(mug, 1)], created_at=NOW - timedelta(days=2),
+              status=CartStatus.ABANDONED, abandoned_at=NOW - timedelta(days=2))  # fmt: skip
+
+    figures = period_figures(session, company_id=company.id, start=START, end=END)
+    summary = recovery_summary(session, company_id=company.id, start=START, end=END)
+
+    assert (figures.carts, figures.abandoned, figures.recovered) == (2, 2, 1)
+    assert (summary.abandoned, summary.recovered) == (2, 1)
+    assert figures.orders == 0  # the recovered cart was created before the period
+    metrics = {m.key: m.value for m in figures.metrics()}
+    assert metrics["recoveryRate"] == summary.recovery_rate == 0.5
