@@ -3,6 +3,7 @@ stand (each rule measured now over its window) and their history, newest first."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +15,7 @@ from cart_admin.domain.analytics.alerts import (
     RuleStatus,
     alert_history,
     current_status,
+    duration,
 )
 from cart_admin.models import AlertEvent
 
@@ -45,16 +47,14 @@ def _rule(status: RuleStatus) -> dict:
     }
 
 
-def _event(event: AlertEvent) -> dict:
-    end = event.resolved_at or event.last_evaluated_at
+def _event(event: AlertEvent, now: datetime) -> dict:
     return {
         "id": event.id,
         "rule": event.rule,
         "title": SPECS[event.rule].title,
         "openedAt": event.opened_at.isoformat(),
         "resolvedAt": event.resolved_at.isoformat() if event.resolved_at else None,
-        # While open: how long it has been firing as of its last evaluation.
-        "durationSeconds": int((end - event.opened_at).total_seconds()),
+        "durationSeconds": int(duration(event, now).total_seconds()),  # until now while open
         "threshold": event.threshold,
         "windowDays": event.window_days,
         "openingValue": _rate(event.value),
@@ -76,8 +76,10 @@ def alerts(
     """Each alert rule's state now (firing, ok, or not enough data) and the alert history."""
     company = principal.company_id
     return {
-        "evaluatedAt": now.isoformat(),
+        "measuredAt": now.isoformat(),
         "windowDays": WINDOW_DAYS,
         "rules": [_rule(s) for s in current_status(session, company_id=company, now=now)],
-        "history": [_event(e) for e in alert_history(session, company_id=company, limit=limit)],
+        "history": [
+            _event(e, now) for e in alert_history(session, company_id=company, limit=limit)
+        ],
     }

@@ -7,6 +7,7 @@ LANDING_PAGES = "/landing-pages"
 PRESET_GALLERY = "/themes/presets"
 THEME_EDITOR = "/themes/editor"
 CATALOG = "/catalog"
+ALERTS = "/analytics/alerts"
 
 FAVICON = "/favicon.svg"
 

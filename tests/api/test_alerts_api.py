@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from cart_admin.api.app import create_api
+from cart_admin.api.deps import get_now
 from cart_admin.domain.analytics.alerts import evaluate_alerts
 from cart_admin.domain.auth import SESSION_COOKIE
 from cart_admin.models import AlertEvent, AlertRule, CartStatus, UserRole
@@ -28,7 +29,9 @@ NOW = utcnow().replace(microsecond=0)
 
 def _client(session: Session, company) -> TestClient:
     key = make_api_key(session, company)
-    return TestClient(create_api(), headers={"Authorization": f"Bearer {key}"})
+    api = create_api()
+    api.dependency_overrides[get_now] = lambda: NOW
+    return TestClient(api, headers={"Authorization": f"Bearer {key}"})
 
 
 def _abandoned(session: Session, company, n: int, *, recovered: int) -> None:
@@ -75,7 +78,7 @@ def test_states_and_history(session: Session) -> None:
 
     assert response.status_code == 200
     body = response.json()
-    assert body["windowDays"] == 7
+    assert (body["measuredAt"], body["windowDays"]) == (NOW.isoformat(), 7)
     assert body["rules"] == [
         {
             "rule": "RECOVERY_RATE_LOW", "title": "Recovery rate", "state": "FIRING",
@@ -99,7 +102,7 @@ def test_states_and_history(session: Session) -> None:
     assert body["history"] == [
         {
             "id": open_event.id, "rule": "RECOVERY_RATE_LOW", "title": "Recovery rate",
-            "openedAt": opened_at.isoformat(), "resolvedAt": None, "durationSeconds": 0,
+            "openedAt": opened_at.isoformat(), "resolvedAt": None, "durationSeconds": 7200,
             "threshold": 0.2, "windowDays": 7, "openingValue": 0.15, "openingSample": 20,
             "worstValue": 0.15, "lastValue": 0.15, "lastSample": 20,
             "lastEvaluatedAt": opened_at.isoformat(),

@@ -65,8 +65,8 @@ class RuleSpec:
     threshold: float  # a fraction: 0.2 is 20%
     fires_above: bool  # False: fires below the threshold
     min_sample: int
-    counts: str  # what the sample counts, plural
-    hits: str  # what the rate's numerator counts, plural
+    counts: str  # what the sample counts, plural: "abandoned carts"
+    hits: str  # what happened to those the rate counts: "recovered"
 
     def breached(self, value: float) -> bool:
         return value > self.threshold if self.fires_above else value < self.threshold
@@ -82,7 +82,7 @@ RULES: tuple[RuleSpec, ...] = (
     RuleSpec(AlertRule.VOICE_FAILURE_HIGH, "Voice call failure rate", 0.10, True, 10,
              "calls", "failed"),
     RuleSpec(AlertRule.CHURN_FALSE_POSITIVES_HIGH, "Churn detection false positives", 0.30, True,
-             10, "interventions", "dismissed, then bought"),
+             10, "interventions", "dismissed, then bought anyway"),
 )  # fmt: skip
 SPECS: dict[AlertRule, RuleSpec] = {spec.rule: spec for spec in RULES}
 
@@ -297,6 +297,11 @@ def current_status(
         RuleStatus(m, opened.get(m.spec.rule))
         for m in measure(session, company_id=company_id, now=now, window_days=window_days)
     ]
+
+
+def duration(event: AlertEvent, now: datetime) -> timedelta:
+    """How long it fired: until it resolved, or until `now` while it is open."""
+    return (event.resolved_at or now) - event.opened_at
 
 
 def alert_history(session: Session, *, company_id: str, limit: int = 100) -> list[AlertEvent]:

@@ -1,0 +1,89 @@
+"""What the Alerts page writes for a rule and an event, and that the page renders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cart_admin.domain.analytics.alerts import SPECS, Measurement, RuleStatus
+from cart_admin.models import AlertEvent, AlertRule
+from cart_admin.ui.pages.alerts_state import history_row, rule_row, span
+
+OPENED = datetime(2026, 11, 20, 10, 17, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("length", "text"),
+    [
+        (timedelta(seconds=59), "0 min"),
+        (timedelta(minutes=45), "45 min"),
+        (timedelta(hours=3), "3 h"),
+        (timedelta(hours=3, minutes=30), "3 h 30 min"),
+        (timedelta(days=2), "2 d"),
+        (timedelta(days=2, hours=4, minutes=10), "2 d 4 h"),
+    ],
+)
+def test_span(length: timedelta, text: str) -> None:
+    assert span(length) == text
+
+
+def test_a_firing_rule_with_its_open_event() -> None:
+    spec = SPECS[AlertRule.CHURN_FALSE_POSITIVES_HIGH]
+    event = AlertEvent(company_id="c", rule=spec.rule, value=0.4, threshold=0.3, sample_size=10,
+                       window_days=7, opened_at=OPENED, last_evaluated_at=OPENED, last_value=0.4,
+                       last_sample_size=10, worst_value=0.4)  # fmt: skip
+
+    row = rule_row(RuleStatus(Measurement(spec, 4, 13, 7), event))
+
+    assert row == {
+        "rule": "CHURN_FALSE_POSITIVES_HIGH",
+        "title": "Churn detection false positives",
+        "state": "FIRING",
+        "state_label": "Firing",
+        "value": "30.8%",
+        "threshold": "Fires above 30.0%",
+        "detail": "4 of 13 interventions dismissed, then bought anyway, last 7 days",
+        "minimum": "Needs at least 10 interventions",
+        "open_since": "Open since Nov 20, 10:17 UTC",
+    }
+
+
+def test_a_rule_without_data() -> None:
+    row = rule_row(RuleStatus(Measurement(SPECS[AlertRule.VOICE_FAILURE_HIGH], 0, 0, 7), None))
+
+    assert (row["state_label"], row["value"], row["detail"], row["open_since"]) == (
+        "Not enough data", "—", "0 of 0 calls failed, last 7 days", "")  # fmt: skip
+
+
+def test_history_rows_open_and_resolved() -> None:
+    def event(resolved: datetime | None) -> AlertEvent:
+        return AlertEvent(company_id="c", rule=AlertRule.RECOVERY_RATE_LOW, value=0.15,
+                          threshold=0.2, sample_size=20, window_days=7, opened_at=OPENED,
+                          resolved_at=resolved, last_evaluated_at=OPENED, last_value=0.28,
+                          last_sample_size=25, worst_value=0.12)  # fmt: skip
+
+    now = OPENED + timedelta(days=1, hours=2)
+    resolved = history_row(event(OPENED + timedelta(hours=3, minutes=30)), now)
+    still_open = history_row(event(None), now)
+
+    assert {k: v for k, v in resolved.items() if k != "id"} == {
+        "title": "Recovery rate",
+        "threshold": "below 20.0%",
+        "opened": "Nov 20, 10:17 UTC",
+        "resolved": "Nov 20, 13:47 UTC",
+        "duration": "3 h 30 min",
+        "opening": "15.0% of 20",
+        "worst": "12.0%",
+        "last": "28.0% of 25",
+    }
+    assert (still_open["resolved"], still_open["duration"]) == ("", "1 d 2 h")
+
+
+def test_the_page_renders() -> None:
+    from cart_admin.ui.nav import NAV_ITEMS
+    from cart_admin.ui.pages.alerts import alerts
+
+    assert "alert-history" in str(alerts())
+    [item] = [i for i in NAV_ITEMS if i.route == "/analytics/alerts"]
+    assert (item.label, item.section, item.order, item.icon) == ("Alerts", "Analytics", 41, "bell")
