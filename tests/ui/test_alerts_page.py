@@ -42,7 +42,7 @@ def test_a_firing_rule_with_its_open_event() -> None:
         "state": "FIRING",
         "state_label": "Firing",
         "value": "30.8%",
-        "threshold": "Fires above 30.0%",
+        "threshold": "Fires above 30%",
         "detail": "4 of 13 interventions dismissed, then bought anyway, last 7 days",
         "minimum": "Needs at least 10 interventions",
         "open_since": "Open since Nov 20, 10:17 UTC",
@@ -53,7 +53,7 @@ def test_a_rule_without_data() -> None:
     row = rule_row(RuleStatus(Measurement(SPECS[AlertRule.VOICE_FAILURE_HIGH], 0, 0, 7), None))
 
     assert (row["state_label"], row["value"], row["detail"], row["open_since"]) == (
-        "Not enough data", "—", "0 of 0 calls failed, last 7 days", "")  # fmt: skip
+        "Not enough data", "—", "No calls in the last 7 days", "")  # fmt: skip
 
 
 def test_history_rows_open_and_resolved() -> None:
@@ -69,7 +69,7 @@ def test_history_rows_open_and_resolved() -> None:
 
     assert {k: v for k, v in resolved.items() if k != "id"} == {
         "title": "Recovery rate",
-        "threshold": "below 20.0%",
+        "threshold": "below 20%",
         "opened": "Nov 20, 10:17 UTC",
         "resolved": "Nov 20, 13:47 UTC",
         "duration": "3 h 30 min",

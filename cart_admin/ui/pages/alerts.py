@@ -54,7 +54,7 @@ def rule_card(rule: dict) -> rx.Component:
 
 
 def history_table() -> rx.Component:
-    headers = ["Alert", "Opened", "Resolved", "Duration", "Opened at", "Worst", "Last"]
+    headers = ["Alert", "Opened", "Resolved", "Duration", "Rate when opened", "Worst", "Last"]
 
     def row(event: dict) -> rx.Component:
         return rx.table.row(

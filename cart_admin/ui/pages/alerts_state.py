@@ -11,6 +11,7 @@ from cart_admin.domain.analytics.alerts import (
     SPECS,
     WINDOW_DAYS,
     AlertState,
+    Measurement,
     RuleStatus,
     alert_history,
     current_status,
@@ -41,7 +42,15 @@ def span(length: timedelta) -> str:
 
 
 def _threshold(fires_above: bool, threshold: float) -> str:
-    return f"{'above' if fires_above else 'below'} {fmt.percent(threshold)}"
+    return f"{'above' if fires_above else 'below'} {threshold * 100:g}%"
+
+
+def _detail(m: Measurement) -> str:
+    spec = m.spec
+    if not m.sample:
+        return f"No {spec.counts} in the last {m.window_days} days"
+    return (f"{fmt.count(m.hits)} of {fmt.count(m.sample)} {spec.counts} {spec.hits}, "
+            f"last {m.window_days} days")  # fmt: skip
 
 
 def rule_row(status: RuleStatus) -> dict[str, str]:
@@ -54,8 +63,7 @@ def rule_row(status: RuleStatus) -> dict[str, str]:
         "state_label": STATE_LABELS[m.state],
         "value": fmt.percent(m.value) if m.sample else "—",
         "threshold": "Fires " + _threshold(spec.fires_above, spec.threshold),
-        "detail": f"{fmt.count(m.hits)} of {fmt.count(m.sample)} {spec.counts} {spec.hits}, "
-        f"last {m.window_days} days",
+        "detail": _detail(m),
         "minimum": f"Needs at least {spec.min_sample} {spec.counts}",
         "open_since": f"Open since {fmt.when(event.opened_at)}" if event else "",
     }
