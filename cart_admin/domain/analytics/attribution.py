@@ -3,7 +3,8 @@ soon enough after the shopper's touch. Default one day after a click, the usual 
 a purchase a week later is not credited to an e-mail nobody remembers.
 
 The touch is the click on the message's link; without a click (its code typed at checkout, a
-call answered, an SMS read) it is the sending. The carts recovered and the incrementality do not
+call answered, an SMS read) it is the sending. A real-time checkout offer counts only when the
+shopper took it, from the moment they did. The carts recovered and the incrementality do not
 depend on the window: those count every purchase.
 """
 
@@ -56,12 +57,10 @@ class AttributionWindow:
         return self._within(session, col(CartIntervention.converted_at), touch)
 
     def offer_converted(self, session: Session):
-        """A real-time checkout offer whose cart was bought within the window of its showing
-        (of its acceptance, when the shopper took it)."""
-        touch = sa.func.coalesce(
-            col(CheckoutIntervention.accepted_at), col(CheckoutIntervention.created_at)
-        )
-        return self._within(session, col(CheckoutIntervention.converted_at), touch)
+        """A real-time checkout offer the shopper took, whose cart was bought within the window
+        of taking it (an offer dismissed or ignored before a purchase did not make it)."""
+        accepted = col(CheckoutIntervention.accepted_at)
+        return self._within(session, col(CheckoutIntervention.converted_at), accepted)
 
 
 DEFAULT_WINDOW = AttributionWindow()

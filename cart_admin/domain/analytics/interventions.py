@@ -4,8 +4,8 @@ the drawer's real-time interventions side by side, each counted in SQL.
 A save-flow message is shown when it was sent and accepted when its link was clicked; a
 real-time one is shown when the drawer showed it and accepted when the shopper took it.
 Revenue is the order the save flow attributed to the message, or, for a real-time
-intervention, the cart's total when it was bought afterwards; either only within the
-attribution window (attribution.py).
+intervention the shopper took, the cart's total when it was bought afterwards; either only
+within the attribution window (attribution.py).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -61,8 +62,12 @@ def build_report(
     end: datetime,
     window: AttributionWindow = DEFAULT_WINDOW,
 ) -> Report:
-    span = {"company_id": company_id, "start": start, "end": end}
-    before = {"company_id": company_id, "start": start - (end - start), "end": start}
+    span: dict[str, Any] = {"company_id": company_id, "start": start, "end": end}
+    before: dict[str, Any] = {
+        "company_id": company_id,
+        "start": start - (end - start),
+        "end": start,
+    }
     return Report(
         start=start,
         end=end,
@@ -85,7 +90,7 @@ def build_report(
 
 # --- the tables, as the CSV files and the page's tables hold them -----------------------------
 
-Table = tuple[list[str], list[list[object]]]
+Table = tuple[list[str], list[list[Any]]]
 
 
 def _pct(value: float | None) -> str:

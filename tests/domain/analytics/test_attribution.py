@@ -31,7 +31,8 @@ def shop(session: Session):
     """Four e-mails, each on its own $30 cart whose order the flow attributed to it:
     clicked, bought 20 h after the click;  clicked 2 days after sending, bought 3 h later;
     clicked, bought 30 h after the click;  never clicked (its code typed), bought 5 h after.
-    And two exit offers: accepted and bought 2 h later; shown, bought 50 h later."""
+    And three exit offers: accepted and bought 2 h later; accepted, bought 50 h later;
+    dismissed, bought an hour later (the offer did not make that sale)."""
     company = make_company(session)
     mug = make_product(session, company, name="Mug", price="30.00")
     steps = itertools.count()
@@ -67,14 +68,17 @@ def shop(session: Session):
             CheckoutIntervention(
                 company_id=company.id, cart_id=cart.id, session_id="tab-00000001",
                 type=K.EXIT_INTENT, action="APPLY_DISCOUNT",
-                status=Status.CONVERTED if accepted else Status.SHOWN, created_at=shown,
-                accepted_at=shown if accepted else None, converted_at=shown + bought_after,
+                status=Status.CONVERTED if accepted else Status.DISMISSED, created_at=shown,
+                accepted_at=shown + H if accepted else None,
+                dismissed_at=None if accepted else shown + H,
+                converted_at=shown + H + bought_after,
             )
         )  # fmt: skip
         session.flush()
 
     offer(accepted=True, bought_after=2 * H)
-    offer(accepted=False, bought_after=50 * H)
+    offer(accepted=True, bought_after=50 * H)
+    offer(accepted=False, bought_after=H)
     return company
 
 
