@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from cart_admin.demo import carts, chat, customers, engagement, recovery, store
+from cart_admin.demo import carts, chat, checkout, customers, engagement, recovery, store
 from cart_admin.demo.catalog import COMPANY_NAME
 from cart_admin.demo.rng import DemoRandom
 from cart_admin.demo.store import DEMO_EMAIL, DEMO_PASSWORD
@@ -89,6 +89,7 @@ def build_world(*, now: datetime, seed: int, password_hash: str) -> World:
         engagement.add_impression_rows(world, cart)
     carts.add_cart_rows(world)
     chat.add_chat_rows(world)
+    checkout.add_checkout_rows(world)
     store.add_product_rows(world)
     customers.add_customer_rows(world)
     return world
