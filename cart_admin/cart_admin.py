@@ -14,6 +14,7 @@ from cart_admin.api.storefront_guard import StorefrontGuard
 from cart_admin.settings import SchedulerMode, get_settings
 from cart_admin.ui.pages import (  # noqa: F401  (registers the pages)
     alerts,
+    analytics,
     api_keys,
     attempts,
     catalog,

@@ -6,6 +6,7 @@ turn them into display strings.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 import reflex as rx
@@ -73,10 +74,24 @@ CHANNEL_OPTIONS = [
     for c in Channel
 ]
 REASON_OPTIONS = [(r.value, r.value.replace("_", " ").capitalize()) for r in CartAbandonmentReason]
+BY_STAGE_KEYS = {spec.stage.value for spec in STAGES}
+CHANNEL_KEYS = {c.value for c in Channel}
+REASON_KEYS = {r.value for r in CartAbandonmentReason}
 
 
 def label(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -97,6 +112,24 @@ class AttemptsState(rx.State):
     search: str = ""
     min_value: str = ""
     max_value: str = ""
+    # Set by the analytics dashboard's drill-down links (?reached=&from=&to=&holdout=).
+    reached: str = ""
+    started_from: str = ""
+    started_to: str = ""
+    holdout: str = ""
+
+    @rx.var
+    def drill_text(self) -> str:
+        """What the dashboard's link narrowed the list to, in words ('' when nothing)."""
+        parts = []
+        if self.reached in BY_STAGE_KEYS:
+            parts.append(f"reached {BY_STAGE[CartSaveStage(self.reached)].title}")
+        start, end = _day(self.started_from), _day(self.started_to)
+        if start and end:
+            parts.append(f"started {start:%b %-d} – {end:%b %-d, %Y}")
+        if self.holdout:
+            parts.append("holdout only" if self.holdout == "true" else "treated only")
+        return "Attempts that " + ", ".join(parts) if parts else ""
 
     @rx.var
     def range_text(self) -> str:
@@ -114,7 +147,12 @@ class AttemptsState(rx.State):
         return self.offset + PAGE_SIZE < self.total
 
     def _filters(self) -> AttemptFilters:
+        start, end = _day(self.started_from), _day(self.started_to)
         return AttemptFilters(
+            reached_stage=CartSaveStage(self.reached) if self.reached in BY_STAGE_KEYS else None,
+            started_from=_midnight(start) if start else None,
+            started_before=_midnight(end + timedelta(days=1)) if end else None,
+            holdout={"true": True, "false": False}.get(self.holdout),
             stage=CartSaveStage(self.stage) if self.stage != ANY else None,
             status=CartSaveStatus(self.status) if self.status != ANY else None,
             channel=Channel(self.channel) if self.channel != ANY else None,
@@ -123,6 +161,22 @@ class AttemptsState(rx.State):
             max_value=_decimal(self.max_value),
             search=self.search[:100],
         )
+
+    @rx.event
+    def from_link(self):
+        """Take the filters a dashboard link carries; unknown values are ignored."""
+        query = self.router.url.query_parameters
+        self._reset_filters()
+        self.offset = 0
+        self.reached = query.get("reached", "") if query.get("reached") in BY_STAGE_KEYS else ""
+        if query.get("channel") in CHANNEL_KEYS:
+            self.channel = query["channel"]
+        if query.get("reason") in REASON_KEYS:
+            self.reason = query["reason"]
+        if _day(query.get("from", "")) and _day(query.get("to", "")):
+            self.started_from, self.started_to = query["from"], query["to"]
+        self.holdout = query.get("holdout", "") if query.get("holdout") in ("true", "false") else ""
+        return AttemptsState.load
 
     @rx.event
     async def load(self):
@@ -199,9 +253,13 @@ class AttemptsState(rx.State):
 
     @rx.event
     def clear_filters(self):
+        self._reset_filters()
+        return self._filter_changed()
+
+    def _reset_filters(self) -> None:
         self.stage = self.status = self.channel = self.reason = ANY
         self.search = self.min_value = self.max_value = ""
-        return self._filter_changed()
+        self.reached = self.started_from = self.started_to = self.holdout = ""
 
     @rx.event
     def previous_page(self):
@@ -370,7 +428,7 @@ def attempts_table() -> rx.Component:
     icon="list-checks",
     order=31,
     section="Recovery",
-    on_load=[AttemptsState.load],
+    on_load=[AttemptsState.from_link],
 )
 def attempts() -> rx.Component:
     return rx.vstack(
@@ -379,6 +437,23 @@ def attempts() -> rx.Component:
             "offer and what the shopper did with it.",
             size="2",
             color_scheme="gray",
+        ),
+        rx.cond(
+            AttemptsState.drill_text != "",
+            rx.callout(
+                rx.flex(
+                    rx.text(AttemptsState.drill_text, id="drill-text"),
+                    rx.button(
+                        "Show all", size="1", variant="soft", on_click=AttemptsState.clear_filters
+                    ),
+                    gap="3",
+                    align="center",
+                ),
+                icon="chart-bar",
+                size="1",
+                width="100%",
+            ),
+            rx.fragment(),
         ),
         filter_bar(),
         attempts_table(),
@@ -424,6 +499,22 @@ class AttemptDetailState(rx.State):
     lines: list[dict[str, str]] = []
     stages: list[dict[str, str]] = []
     messages: list[dict[str, str]] = []
+
+    @rx.event
+    def from_link(self):
+        """Take the filters a dashboard link carries; unknown values are ignored."""
+        query = self.router.url.query_parameters
+        self._reset_filters()
+        self.offset = 0
+        self.reached = query.get("reached", "") if query.get("reached") in BY_STAGE_KEYS else ""
+        if query.get("channel") in CHANNEL_KEYS:
+            self.channel = query["channel"]
+        if query.get("reason") in REASON_KEYS:
+            self.reason = query["reason"]
+        if _day(query.get("from", "")) and _day(query.get("to", "")):
+            self.started_from, self.started_to = query["from"], query["to"]
+        self.holdout = query.get("holdout", "") if query.get("holdout") in ("true", "false") else ""
+        return AttemptsState.load
 
     @rx.event
     async def load(self):
