@@ -80,6 +80,9 @@ def _like(text: str) -> str:
 
 
 def _conditions(company_id: str, filters: AttemptFilters) -> list:
+    """The message subqueries follow the attempt's id alone (its company is checked on the
+    attempt): with a company condition too, SQLite searches the company's every message for
+    each attempt instead of the attempt's few (20 s against 20 ms on the demo)."""
     conditions: list = [col(CartSaveAttempt.company_id) == company_id]
     if filters.stage is not None:
         conditions.append(col(CartSaveAttempt.current_stage) == filters.stage)
@@ -102,7 +105,6 @@ def _conditions(company_id: str, filters: AttemptFilters) -> list:
             select(CartIntervention.id)
             .where(
                 col(CartIntervention.cart_save_attempt_id) == col(CartSaveAttempt.id),
-                col(CartIntervention.company_id) == company_id,
                 col(CartIntervention.stage) == filters.reached_stage,
                 col(CartIntervention.sent_at).is_not(None),
             )
@@ -113,7 +115,6 @@ def _conditions(company_id: str, filters: AttemptFilters) -> list:
             select(CartIntervention.id)
             .where(
                 col(CartIntervention.cart_save_attempt_id) == col(CartSaveAttempt.id),
-                col(CartIntervention.company_id) == company_id,
                 col(CartIntervention.channel) == filters.channel,
             )
             .exists()

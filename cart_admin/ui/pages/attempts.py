@@ -501,22 +501,6 @@ class AttemptDetailState(rx.State):
     messages: list[dict[str, str]] = []
 
     @rx.event
-    def from_link(self):
-        """Take the filters a dashboard link carries; unknown values are ignored."""
-        query = self.router.url.query_parameters
-        self._reset_filters()
-        self.offset = 0
-        self.reached = query.get("reached", "") if query.get("reached") in BY_STAGE_KEYS else ""
-        if query.get("channel") in CHANNEL_KEYS:
-            self.channel = query["channel"]
-        if query.get("reason") in REASON_KEYS:
-            self.reason = query["reason"]
-        if _day(query.get("from", "")) and _day(query.get("to", "")):
-            self.started_from, self.started_to = query["from"], query["to"]
-        self.holdout = query.get("holdout", "") if query.get("holdout") in ("true", "false") else ""
-        return AttemptsState.load
-
-    @rx.event
     async def load(self):
         auth_state = await self.get_state(AuthState)
         if not auth_state.company_id:
