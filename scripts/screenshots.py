@@ -27,6 +27,7 @@ PAGES = {
     "content": "/recovery/content",
     "voice": "/recovery/voice",
     "checkout-help": "/recovery/checkout-help",
+    "alerts": "/analytics/alerts",
 }
 FULL_PAGE = {"save-flow", "content"}  # long pages: the whole of it
 
@@ -49,9 +50,22 @@ def main(base_url: str) -> None:
             page.wait_for_timeout(2500)  # iframes (preset thumbnails) load lazily
             page.screenshot(path=str(OUT / f"{name}.png"), full_page=name in FULL_PAGE)
             print(OUT / f"{name}.png")
+        analytics(page, base_url)
         voice_simulator(page, base_url)
         checkout_help(browser, page, base_url)
         browser.close()
+
+
+def analytics(page, base_url: str) -> None:
+    """The dashboard's first screens: incrementality, KPIs, recovery over time, funnel."""
+    page.set_viewport_size({"width": 1440, "height": 1500})
+    page.goto(f"{base_url}/analytics")
+    expect(page.locator("#incremental-revenue")).not_to_have_text("—", timeout=30_000)
+    page.wait_for_timeout(2500)  # Plotly draws after the figures arrive
+    path = OUT / "analytics.png"
+    page.screenshot(path=str(path))
+    print(path)
+    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 def voice_simulator(page, base_url: str) -> None:
