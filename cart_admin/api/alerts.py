@@ -1,5 +1,6 @@
 """`GET /api/momentum/cart-save/analytics/alerts`: the deployment plan's §10 alerts as they
-stand (each rule measured now over its window) and their history, newest first."""
+stand (each rule measured now over its window, which ends the rule's settle time before now:
+`measuredFrom`/`measuredTo`) and their history, newest first."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cart_admin.domain.analytics.alerts import (
     alert_history,
     current_status,
     duration,
+    resolved_for_lack_of_data,
 )
 from cart_admin.models import AlertEvent
 
@@ -42,9 +44,20 @@ def _rule(status: RuleStatus) -> dict:
         "minSample": m.spec.min_sample,
         "sampleOf": m.spec.counts,
         "windowDays": m.window_days,
+        "measuredFrom": m.start.isoformat(),  # what began from here...
+        "measuredTo": m.end.isoformat(),  # ...until here (excluded), the settle before now
+        "settleSeconds": int(m.spec.settle.total_seconds()),
         "openSince": event.opened_at.isoformat() if event else None,
         "openEventId": event.id if event else None,
     }
+
+
+def _resolved_by(event: AlertEvent) -> str | None:
+    """RECOVERED: the rate came back; NOT_ENOUGH_DATA: its rule had too little data for over
+    a week (the last rate is then the last one measured, maybe still breaching)."""
+    if event.resolved_at is None:
+        return None
+    return "NOT_ENOUGH_DATA" if resolved_for_lack_of_data(event) else "RECOVERED"
 
 
 def _event(event: AlertEvent, now: datetime) -> dict:
@@ -54,6 +67,7 @@ def _event(event: AlertEvent, now: datetime) -> dict:
         "title": SPECS[event.rule].title,
         "openedAt": event.opened_at.isoformat(),
         "resolvedAt": event.resolved_at.isoformat() if event.resolved_at else None,
+        "resolvedBy": _resolved_by(event),
         "durationSeconds": int(duration(event, now).total_seconds()),  # until now while open
         "threshold": event.threshold,
         "windowDays": event.window_days,

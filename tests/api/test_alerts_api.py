@@ -1,6 +1,7 @@
 """`GET /api/momentum/cart-save/analytics/alerts` on a hand-built shop (SQLite and PostgreSQL):
-each rule's state with its numbers, the history newest first, an analyst may read it, another
-company's alerts never show, a bad limit is a 422."""
+each rule's state with its numbers and the days it measured (ending its settle time ago), the
+history newest first and why an event resolved, an analyst may read it, another company's
+alerts never show, a bad limit is a 422."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def _client(session: Session, company) -> TestClient:
 
 
 def _abandoned(session: Session, company, n: int, *, recovered: int) -> None:
-    at = NOW - timedelta(days=2)
+    """Carts abandoned 5 days ago: in the recovery rule's window (10 to 3 days ago)."""
+    at = NOW - timedelta(days=5)
     for i in range(n):
         make_cart(
             session, company, created_at=at - timedelta(hours=1), abandoned_at=at,
@@ -84,25 +86,32 @@ def test_states_and_history(session: Session) -> None:
             "rule": "RECOVERY_RATE_LOW", "title": "Recovery rate", "state": "FIRING",
             "value": 0.15, "threshold": 0.2, "firesWhen": "below", "hits": 3, "sample": 20,
             "minSample": 20, "sampleOf": "abandoned carts", "windowDays": 7,
+            "measuredFrom": (NOW - timedelta(days=10)).isoformat(),
+            "measuredTo": (NOW - timedelta(days=3)).isoformat(), "settleSeconds": 3 * 86400,
             "openSince": opened_at.isoformat(), "openEventId": open_event.id,
         },
         {
             "rule": "VOICE_FAILURE_HIGH", "title": "Voice call failure rate",
             "state": "NOT_ENOUGH_DATA", "value": None, "threshold": 0.1, "firesWhen": "above",
             "hits": 0, "sample": 0, "minSample": 10, "sampleOf": "calls", "windowDays": 7,
+            "measuredFrom": (NOW - timedelta(days=7)).isoformat(),
+            "measuredTo": NOW.isoformat(), "settleSeconds": 0,
             "openSince": None, "openEventId": None,
         },
         {
             "rule": "CHURN_FALSE_POSITIVES_HIGH", "title": "Churn detection false positives",
             "state": "NOT_ENOUGH_DATA", "value": None, "threshold": 0.3, "firesWhen": "above",
             "hits": 0, "sample": 0, "minSample": 10, "sampleOf": "interventions",
-            "windowDays": 7, "openSince": None, "openEventId": None,
+            "windowDays": 7, "measuredFrom": (NOW - timedelta(days=8)).isoformat(),
+            "measuredTo": (NOW - timedelta(days=1)).isoformat(), "settleSeconds": 86400,
+            "openSince": None, "openEventId": None,
         },
     ]  # fmt: skip
     assert body["history"] == [
         {
             "id": open_event.id, "rule": "RECOVERY_RATE_LOW", "title": "Recovery rate",
-            "openedAt": opened_at.isoformat(), "resolvedAt": None, "durationSeconds": 7200,
+            "openedAt": opened_at.isoformat(), "resolvedAt": None, "resolvedBy": None,
+            "durationSeconds": 7200,
             "threshold": 0.2, "windowDays": 7, "openingValue": 0.15, "openingSample": 20,
             "worstValue": 0.15, "lastValue": 0.15, "lastSample": 20,
             "lastEvaluatedAt": opened_at.isoformat(),
@@ -111,13 +120,27 @@ def test_states_and_history(session: Session) -> None:
             "id": past.id, "rule": "VOICE_FAILURE_HIGH", "title": "Voice call failure rate",
             "openedAt": past.opened_at.isoformat(),
             "resolvedAt": (past.opened_at + timedelta(hours=3, minutes=30)).isoformat(),
-            "durationSeconds": 12600, "threshold": 0.1, "windowDays": 7, "openingValue": 0.125,
+            "resolvedBy": "RECOVERED", "durationSeconds": 12600, "threshold": 0.1,
+            "windowDays": 7, "openingValue": 0.125,
             "openingSample": 16, "worstValue": 0.14, "lastValue": 0.09, "lastSample": 22,
             "lastEvaluatedAt": (past.opened_at + timedelta(hours=3, minutes=30)).isoformat(),
         },
     ]  # fmt: skip
 
     assert [e["id"] for e in api.get(URL, params={"limit": 1}).json()["history"]] == [open_event.id]
+
+
+def test_an_event_resolved_for_lack_of_data(session: Session) -> None:
+    company = make_company(session)
+    event = _resolved_event(session, company, AlertRule.VOICE_FAILURE_HIGH)
+    event.last_evaluated_at = event.opened_at  # measured once, then no call for over a week
+    event.resolved_at = event.opened_at + timedelta(days=7, hours=1)
+    session.add(event)
+    session.commit()
+
+    [row] = _client(session, company).get(URL).json()["history"]
+    assert (row["resolvedBy"], row["lastEvaluatedAt"], row["durationSeconds"]) == (
+        "NOT_ENOUGH_DATA", event.opened_at.isoformat(), 7 * 86400 + 3600)  # fmt: skip
 
 
 def test_an_analyst_reads_them(session: Session) -> None:

@@ -40,6 +40,7 @@ def rule_card(rule: dict) -> rx.Component:
             margin_top="8px",
         ),
         rx.text(rule["detail"], size="2", margin_top="4px"),
+        rx.text(rule["window"], size="1", color_scheme="gray", class_name="alert-window"),
         rx.text(rule["minimum"], size="1", color_scheme="gray"),
         rx.cond(
             rule["open_since"] != "",
@@ -67,7 +68,14 @@ def history_table() -> rx.Component:
                 rx.cond(
                     event["resolved"] == "",
                     rx.badge("Open", color_scheme="red", variant="soft"),
-                    rx.text(event["resolved"]),
+                    rx.vstack(
+                        rx.text(event["resolved"]),
+                        rx.cond(
+                            event["resolved_note"] != "",
+                            rx.text(event["resolved_note"], size="1", color_scheme="gray"),
+                        ),
+                        spacing="0",
+                    ),
                 )
             ),
             rx.table.cell(event["duration"]),
@@ -114,11 +122,14 @@ def alerts() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(
-                "The deployment plan's alerts, each measured over the last ",
+                "The deployment plan's alerts, each measured over ",
                 S.window_days,
-                " days. Every hour the scheduler opens an alert when a rule breaches and "
-                "resolves it when the rule recovers; under its minimum sample a rule neither "
-                "fires nor resolves.",
+                " days, the days whose outcomes are known: a cart counts once the save flow "
+                "has reached its last stage, a checkout offer a day after it was shown, a call "
+                "at once (each card names its days). Every hour the scheduler opens an "
+                "alert when a rule breaches and resolves it when the rule recovers; under its "
+                "minimum sample a rule neither fires nor resolves, until a week without "
+                "enough data resolves it.",
                 size="2",
                 color_scheme="gray",
             ),

@@ -1,4 +1,5 @@
-"""The Alerts page's state: each rule measured now, and the history of its events."""
+"""The Alerts page's state: each rule measured now (over the days it has settled), and the
+history of its events."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from cart_admin.domain.analytics.alerts import (
     alert_history,
     current_status,
     duration,
+    resolved_for_lack_of_data,
+    settle_text,
 )
 from cart_admin.models import AlertEvent
 from cart_admin.models.types import utcnow
@@ -48,9 +51,21 @@ def _threshold(fires_above: bool, threshold: float) -> str:
 def _detail(m: Measurement) -> str:
     spec = m.spec
     if not m.sample:
-        return f"No {spec.counts} in the last {m.window_days} days"
-    return (f"{fmt.count(m.hits)} of {fmt.count(m.sample)} {spec.counts} {spec.hits}, "
-            f"last {m.window_days} days")  # fmt: skip
+        return f"No {spec.counts} in these {m.window_days} days"
+    return f"{fmt.count(m.hits)} of {fmt.count(m.sample)} {spec.counts} {spec.hits}"
+
+
+def _day(value: datetime) -> str:
+    return value.strftime("%b %d")
+
+
+def _window(m: Measurement) -> str:
+    """The days measured: "Carts abandoned Nov 12 – Nov 19, settled 3 days", or up to now."""
+    spec = m.spec
+    began = spec.dated_by[:1].upper() + spec.dated_by[1:]
+    if not spec.settle:
+        return f"{began} {_day(m.start)} – now"
+    return f"{began} {_day(m.start)} – {_day(m.end)}, settled {settle_text(spec.settle)}"
 
 
 def rule_row(status: RuleStatus) -> dict[str, str]:
@@ -64,9 +79,17 @@ def rule_row(status: RuleStatus) -> dict[str, str]:
         "value": fmt.percent(m.value) if m.sample else "—",
         "threshold": "Fires " + _threshold(spec.fires_above, spec.threshold),
         "detail": _detail(m),
+        "window": _window(m),
         "minimum": f"Needs at least {spec.min_sample} {spec.counts}",
         "open_since": f"Open since {fmt.when(event.opened_at)}" if event else "",
     }
+
+
+def _resolved_note(event: AlertEvent) -> str:
+    """Why an event resolved when it was not because its rate recovered."""
+    if not resolved_for_lack_of_data(event):
+        return ""
+    return f"Not enough data since {fmt.when(event.last_evaluated_at)}"
 
 
 def history_row(event: AlertEvent, now: datetime) -> dict[str, str]:
@@ -77,6 +100,7 @@ def history_row(event: AlertEvent, now: datetime) -> dict[str, str]:
         "threshold": _threshold(spec.fires_above, event.threshold),
         "opened": fmt.when(event.opened_at),
         "resolved": fmt.when(event.resolved_at) if event.resolved_at else "",
+        "resolved_note": _resolved_note(event),
         "duration": span(duration(event, now)),
         "opening": f"{fmt.percent(event.value)} of {fmt.count(event.sample_size)}",
         "worst": fmt.percent(event.worst_value),

@@ -1,7 +1,9 @@
 """The deployment plan's alerts (§10) on hand-built shops, on SQLite and PostgreSQL: each rate
 just either side of its threshold, samples one short of the minimum, what lies outside the
-window or belongs to another company left out; the open → still firing → resolved life of an
-event, and two workers evaluating at once opening one."""
+window or belongs to another company left out; each rule's window ending its settle time ago
+(carts still in the save flow, offers shown today wait, calls count at once); the open → still
+firing → resolved life of an event, one whose rule went quiet for over a week resolving, and
+two workers evaluating at once opening one."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from cart_admin.domain.analytics.alerts import (
+    SAVE_FLOW_LENGTH,
     SPECS,
     AlertState,
     EvaluationCounts,
@@ -22,7 +25,10 @@ from cart_admin.domain.analytics.alerts import (
     current_status,
     evaluate_alerts,
     measure,
+    resolved_for_lack_of_data,
 )
+from cart_admin.domain.analytics.recovery import recovery_summary
+from cart_admin.domain.save_flow.stages import STAGES
 from cart_admin.models import (
     AlertEvent,
     AlertRule,
@@ -51,9 +57,10 @@ def _state(session: Session, company: Company, rule: AlertRule, now=NOW):
 
 
 # --- recovery: recovered / abandoned carts, fires below 20% with 20 carts -----------------
+# Its window: carts abandoned 10 to 3 days ago (the save flow works on younger ones).
 
 
-def _abandoned(session, company, n, *, recovered=0, days_ago=2):
+def _abandoned(session, company, n, *, recovered=0, days_ago=5):
     """`n` carts abandoned `days_ago` days before NOW, the first `recovered` bought back."""
     at = NOW - timedelta(days=days_ago)
     for i in range(n):
@@ -71,7 +78,7 @@ def _abandoned(session, company, n, *, recovered=0, days_ago=2):
 def test_recovery_rate_at_and_just_below_20_percent(session: Session) -> None:
     ours, theirs = make_company(session), make_company(session)
     _abandoned(session, ours, 20, recovered=3)  # 3 / 20 = 15%
-    _abandoned(session, ours, 5, recovered=5, days_ago=8)  # before the 7-day window
+    _abandoned(session, ours, 5, recovered=5, days_ago=11)  # before the window
     _abandoned(session, theirs, 10, recovered=10)  # another company's
 
     m = _state(session, ours, R.RECOVERY_RATE_LOW)
@@ -86,6 +93,36 @@ def test_recovery_rate_at_and_just_below_20_percent(session: Session) -> None:
     assert (m.hits, m.sample, m.value, m.state) == (4, 20, 0.20, AlertState.OK)  # not below 20%
 
 
+def test_recovery_waits_for_the_save_flow(session: Session) -> None:
+    """A cart abandoned a day ago is still in the save flow: it is not in the sample yet; one
+    abandoned 4 days ago is. The window is [now - 10 d, now - 3 d)."""
+    company = make_company(session)
+    _abandoned(session, company, 20, recovered=5, days_ago=4)  # 5 / 20 = 25%
+    _abandoned(session, company, 10, days_ago=1)  # still being saved
+    _abandoned(session, company, 1, recovered=1, days_ago=1)  # even one already bought back
+
+    m = _state(session, company, R.RECOVERY_RATE_LOW)
+    assert (m.hits, m.sample, m.value, m.state) == (5, 20, 0.25, AlertState.OK)
+    assert (m.start, m.end, m.window_days) == (NOW - timedelta(days=10), NOW - timedelta(days=3), 7)
+    # Up to now the young carts would count: 6 / 31 = 19.4%, and the alert would fire.
+    young = recovery_summary(session, company_id=company.id, start=NOW - timedelta(days=7),
+                             end=NOW)  # fmt: skip
+    assert (young.recovered, young.abandoned) == (6, 31)
+
+    _abandoned(session, company, 1, days_ago=3)  # the window's end: not yet
+    _abandoned(session, company, 1, days_ago=10)  # its start: in
+    m = _state(session, company, R.RECOVERY_RATE_LOW)
+    assert (m.hits, m.sample) == (5, 21)
+    assert evaluate_alerts(session, now=NOW) == EvaluationCounts(ok=1, not_enough_data=2)
+
+
+def test_the_recovery_window_settles_for_the_save_flows_length() -> None:
+    spec = SPECS[R.RECOVERY_RATE_LOW]
+    assert spec.settle == SAVE_FLOW_LENGTH == timedelta(minutes=STAGES[-1].delay_minutes)
+    assert timedelta(hours=72) == SAVE_FLOW_LENGTH  # the win-back sequence's delay
+    assert spec.window(NOW) == (NOW - timedelta(days=10), NOW - timedelta(days=3))
+
+
 def test_recovery_rate_needs_20_abandoned_carts(session: Session) -> None:
     company = make_company(session)
     _abandoned(session, company, 19)  # 0%, but from 19 carts
@@ -97,12 +134,14 @@ def test_recovery_rate_needs_20_abandoned_carts(session: Session) -> None:
 # --- voice: failed / attempted calls, fires above 10% with 10 calls -----------------------
 
 
-def _calls(session, company, *statuses, days_ago=1):
+def _calls(session, company, *statuses, days_ago=1, ago=None):
+    """Calls dialled `days_ago` days (or `ago`) before NOW, a minute apart going back."""
     cart = make_cart(session, company, status=CartStatus.ABANDONED, abandoned_at=NOW)
     attempt = make_attempt(session, cart)
+    at = NOW - (ago if ago is not None else timedelta(days=days_ago))
     session.add_all(
         CartVoiceCall(company_id=company.id, cart_save_attempt_id=attempt.id, cart_id=cart.id,
-                      status=status, initiated_at=NOW - timedelta(days=days_ago, minutes=i))
+                      status=status, initiated_at=at - timedelta(minutes=i))
         for i, status in enumerate(statuses)
     )  # fmt: skip
     session.commit()
@@ -128,6 +167,19 @@ def test_voice_failure_rate_just_above_and_at_10_percent(session: Session) -> No
     assert (m.hits, m.sample, m.value, m.state) == (2, 20, 0.10, AlertState.OK)
 
 
+def test_a_failed_call_an_hour_ago_counts(session: Session) -> None:
+    """A call's failure is known within minutes: its window ends now."""
+    company = make_company(session)
+    V = VoiceCallStatus
+    _calls(session, company, *[V.COMPLETED] * 8, days_ago=2)
+    _calls(session, company, V.FAILED, V.FAILED, ago=timedelta(hours=1))  # 2 / 10 = 20%
+
+    m = _state(session, company, R.VOICE_FAILURE_HIGH)
+    assert (m.hits, m.sample, m.value, m.state) == (2, 10, 0.2, AlertState.FIRING)
+    assert (m.start, m.end) == (NOW - timedelta(days=7), NOW)
+    assert SPECS[R.VOICE_FAILURE_HIGH].settle == timedelta(0)
+
+
 def test_voice_failure_rate_needs_10_calls(session: Session) -> None:
     company = make_company(session)
     _calls(session, company, *[VoiceCallStatus.FAILED] * 9)
@@ -137,18 +189,21 @@ def test_voice_failure_rate_needs_10_calls(session: Session) -> None:
 
 
 # --- churn: dismissed and bought anyway / interventions, fires above 30% with 10 -------------
+# Its window: interventions shown 8 to 1 days ago (a dismissed offer's cart may be bought later
+# that day).
 
 
-def _intervention(session, company, status, *, bought="", signal=True, days_ago=1):
-    """One intervention on its own cart; `bought`: "" not bought, "row" the order marked on
-    the intervention (and the cart), "cart" only the cart converted."""
+def _intervention(session, company, status, *, bought="", signal=True, days_ago=2, ago=None):
+    """One intervention on its own cart, shown `days_ago` days (or `ago`) before NOW;
+    `bought`: "" not bought, "row" the order marked on the intervention (and the cart), "cart"
+    only the cart converted."""
     cart = make_cart(
         session,
         company,
         status=CartStatus.CONVERTED if bought else CartStatus.ACTIVE,
         converted_at=NOW if bought else None,
     )
-    shown = NOW - timedelta(days=days_ago)
+    shown = NOW - (ago if ago is not None else timedelta(days=days_ago))
     session.add(
         CheckoutIntervention(
             company_id=company.id, cart_id=cart.id, session_id="tab",
@@ -176,7 +231,7 @@ def test_churn_false_positives_just_above_and_just_below_30_percent(session: Ses
         _intervention(session, ours, IS.SHOWN)
     for _ in range(2):  # the chat's offers: no churn signal called for them
         _intervention(session, ours, IS.DISMISSED, bought="row", signal=False)
-    _intervention(session, ours, IS.DISMISSED, bought="row", days_ago=8)  # before the window
+    _intervention(session, ours, IS.DISMISSED, bought="row", days_ago=9)  # before the window
     _intervention(session, theirs, IS.DISMISSED, bought="row")
 
     m = _state(session, ours, R.CHURN_FALSE_POSITIVES_HIGH)  # 4 / 13 = 30.8%
@@ -187,6 +242,28 @@ def test_churn_false_positives_just_above_and_just_below_30_percent(session: Ses
     m = _state(session, ours, R.CHURN_FALSE_POSITIVES_HIGH)
     assert (m.hits, m.sample, m.state) == (4, 14, AlertState.OK)
     assert m.value == pytest.approx(0.28571, abs=1e-5)
+
+
+def test_churn_false_positives_wait_a_day(session: Session) -> None:
+    """A dismissed offer shown 2 hours ago whose cart was bought is not counted yet (its day
+    has not passed: others shown with it may still be bought); one shown 2 days ago is. The
+    window is [now - 8 d, now - 1 d)."""
+    company = make_company(session)
+    for _ in range(3):
+        _intervention(session, company, IS.DISMISSED, bought="row")  # 2 days ago
+    for _ in range(7):
+        _intervention(session, company, IS.SHOWN)
+    _intervention(session, company, IS.DISMISSED, bought="row", ago=timedelta(hours=2))
+
+    m = _state(session, company, R.CHURN_FALSE_POSITIVES_HIGH)
+    assert (m.hits, m.sample, m.value, m.state) == (3, 10, 0.3, AlertState.OK)  # not above 30%
+    assert (m.start, m.end) == (NOW - timedelta(days=8), NOW - timedelta(days=1))
+
+    # A day later the one shown 2 hours ago has settled: 4 / 11 = 36.4%.
+    m = _state(session, company, R.CHURN_FALSE_POSITIVES_HIGH, now=NOW + timedelta(days=1))
+    assert (m.hits, m.sample, m.state) == (4, 11, AlertState.FIRING)
+    assert m.value == pytest.approx(0.36364, abs=1e-5)
+    assert SPECS[R.CHURN_FALSE_POSITIVES_HIGH].settle == timedelta(hours=24)
 
 
 def test_churn_false_positives_need_10_interventions(session: Session) -> None:
@@ -224,7 +301,7 @@ def test_open_still_firing_resolved_and_open_again(session: Session, caplog) -> 
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert warning.getMessage() == (
         f"alert opened: RECOVERY_RATE_LOW for company {company.id}: 15.0% (below 20%) "
-        "over 20 abandoned carts in 7 days"
+        "over 20 abandoned carts in the 7 days ending 3 days ago"
     )
 
     _abandoned(session, company, 5)  # 3 / 25 = 12%: worse
@@ -264,8 +341,8 @@ def test_too_small_a_sample_neither_opens_nor_resolves(session: Session) -> None
     evaluate_alerts(session, now=NOW)  # 3 / 10 = 30%: opened
     session.commit()
 
-    # A week and a day later the window holds no call: the event stays open, untouched.
-    later = NOW + timedelta(days=8)
+    # A week later the window holds no call: the event stays open, untouched.
+    later = NOW + timedelta(days=7)
     assert evaluate_alerts(session, now=later) == EvaluationCounts(not_enough_data=3)
     session.commit()
     [event] = _events(session, company)
@@ -277,6 +354,59 @@ def test_too_small_a_sample_neither_opens_nor_resolves(session: Session) -> None
                if s.measurement.spec.rule is R.VOICE_FAILURE_HIGH]  # fmt: skip
     assert voice.measurement.state is AlertState.NOT_ENOUGH_DATA
     assert voice.open_event is not None and voice.open_event.id == event.id
+
+
+def test_an_event_whose_rule_had_too_little_data_for_over_a_week_resolves(
+    session: Session, caplog
+) -> None:
+    """Voice switched off: no call to measure, nothing anyone can act on. Counted from the
+    last time the rule had enough data, not from the opening."""
+    company = make_company(session)
+    V = VoiceCallStatus
+    _calls(session, company, *[V.FAILED] * 3, *[V.COMPLETED] * 7)  # a day ago: 30%
+    assert evaluate_alerts(session, now=NOW).opened == 1
+    followed = NOW + timedelta(days=5, hours=1)
+    _calls(session, company, *[V.FAILED] * 3, *[V.COMPLETED] * 7, ago=-timedelta(days=5))
+    assert evaluate_alerts(session, now=followed).still_firing == 1  # 6 / 20 = 30%
+    session.commit()
+
+    # 12 days after it opened, but under a week since the rule last had enough data (the
+    # window [now - 7 d, now) holds one call): open.
+    for quiet in (NOW + timedelta(days=12), followed + timedelta(days=7)):
+        assert evaluate_alerts(session, now=quiet) == EvaluationCounts(not_enough_data=3)
+    session.commit()
+    [event] = _events(session, company)
+    assert (event.resolved_at, event.last_evaluated_at) == (None, followed)
+
+    gone = followed + timedelta(days=7, minutes=1)  # more than 7 days in a row
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="cart_admin.domain.analytics.alerts"):
+        counts = evaluate_alerts(session, now=gone)
+    assert counts == EvaluationCounts(resolved=1, not_enough_data=2)
+    session.commit()
+    [event] = _events(session, company)
+    assert (event.rule, event.resolved_at, event.last_evaluated_at) == (
+        R.VOICE_FAILURE_HIGH, gone, followed)  # fmt: skip
+    assert (event.last_value, event.last_sample_size, event.worst_value) == (0.3, 20, 0.3)
+    assert resolved_for_lack_of_data(event)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"alert resolved: VOICE_FAILURE_HIGH for company {company.id}: not enough data since "
+        f"{followed.isoformat()}"
+    ]
+    assert evaluate_alerts(session, now=gone + timedelta(hours=1)) == EvaluationCounts(
+        not_enough_data=3)  # fmt: skip
+
+
+def test_a_recovered_event_is_not_resolved_for_lack_of_data(session: Session) -> None:
+    company = make_company(session)
+    _abandoned(session, company, 20, recovered=3)
+    evaluate_alerts(session, now=NOW)
+    _abandoned(session, company, 20, recovered=20)
+    evaluate_alerts(session, now=NOW + timedelta(hours=1))  # 23 / 40: recovered
+    session.commit()
+    [event] = _events(session, company)
+    assert event.resolved_at == NOW + timedelta(hours=1)
+    assert not resolved_for_lack_of_data(event)
 
 
 def test_current_status_lists_every_rule_with_its_open_event(session: Session) -> None:
@@ -344,10 +474,10 @@ def test_two_workers_evaluating_at_once_open_one_event(engine, session: Session)
 
 
 def test_the_thresholds_are_the_deployment_plans() -> None:
-    assert [(s.threshold, s.fires_above, s.min_sample) for s in SPECS.values()] == [
-        (0.20, False, 20),
-        (0.10, True, 10),
-        (0.30, True, 10),
+    assert [(s.threshold, s.fires_above, s.min_sample, s.settle) for s in SPECS.values()] == [
+        (0.20, False, 20, timedelta(days=3)),
+        (0.10, True, 10, timedelta(0)),
+        (0.30, True, 10, timedelta(days=1)),
     ]
 
 
@@ -356,7 +486,7 @@ def test_the_scheduler_evaluates_them_hourly(db_url: str, session: Session) -> N
     assert (job.func, job.trigger, job.options) == (evaluate_alerts_job, "cron", {"minute": 17})
 
     company = make_company(session)
-    _abandoned(session, company, 20)  # 0% of 20, in the week before now
+    _abandoned(session, company, 20)  # 0% of 20, in the week ending 3 days ago
     assert evaluate_alerts_job() == {"opened": 1, "still_firing": 0, "resolved": 0, "ok": 0,
                                      "not_enough_data": 2}  # fmt: skip
     assert [e.rule for e in _events(session, company)] == [R.RECOVERY_RATE_LOW]
