@@ -11,6 +11,7 @@ from cart_admin.api import (
     admin,
     alerts,
     analytics,
+    analytics_exports,
     cart_save,
     catalog,
     chat,
@@ -77,6 +78,7 @@ def create_api() -> FastAPI:
     api.include_router(alerts.router)
     api.include_router(analytics.cart_save)
     api.include_router(analytics.intelligence)
+    api.include_router(analytics_exports.router)
     api.include_router(checkout_admin.churn_settings)
     api.include_router(checkout_admin.router)
     api.include_router(chat.router)

@@ -158,6 +158,7 @@ def world(session: Session) -> SimpleNamespace:
             "chat_id": chat.id,
             "stage": "NUCLEAR_OFFER",
             "variant": "A",
+            "table": "channels",
         },
     )
 
@@ -217,8 +218,10 @@ def test_the_endpoint_list_covers_the_admin_api():
         ("GET", "/api/landing-pages/{page_id}/product-catalog"),
         ("GET", "/api/landing-pages/{page_id}/products"),
         ("GET", "/api/me"),
+        ("GET", "/api/momentum/cart-intelligence/export/{table}.csv"),
         ("GET", "/api/momentum/cart-intelligence/overview"),
         ("GET", "/api/momentum/cart-intelligence/recovery"),
+        ("GET", "/api/momentum/cart-intelligence/report.pdf"),
         ("GET", "/api/momentum/cart-intelligence/triggers"),
         ("GET", "/api/momentum/cart-intelligence/upsells"),
         ("GET", "/api/momentum/cart-save/analytics/alerts"),

@@ -54,8 +54,9 @@ STOREFRONT_PREFIXES = (
     "/u/",
 )  # fmt: skip  (the shopper's links too)
 PATHS = create_api().openapi()["paths"]
-# Path parameters that name a slot, not a row (the content page's stage and A/B variant).
-SLOT_PARAMS = {"{stage}", "{variant}"}
+# Path parameters that name a slot, not a row (the content page's stage and A/B variant, an
+# analytics export's table).
+SLOT_PARAMS = {"{stage}", "{variant}", "{table}.csv"}
 ID_ENDPOINTS = sorted(
     (method.upper(), path)
     for path, item in PATHS.items()
