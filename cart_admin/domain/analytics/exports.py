@@ -18,7 +18,7 @@ from cart_admin.domain.analytics.report import TABLES, Report
 from cart_admin.domain.analytics.stats import RateComparison
 from cart_admin.domain.analytics.success import PeriodFigures, SuccessMetric
 from cart_admin.domain.save_flow.stages import BY_STAGE
-from cart_admin.ui.format import count, money, percent
+from cart_admin.formatting import count, money, percent
 
 # --- CSV ---------------------------------------------------------------------------------------
 

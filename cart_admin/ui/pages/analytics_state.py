@@ -309,7 +309,7 @@ class AnalyticsState(rx.State):
             return None
         report, company, currency = found
         return rx.download(
-            data=pdf_report(report, company_name=company, currency=currency),
+            data=pdf_report(report, company_name=company, currency=currency, generated_at=utcnow()),
             filename=f"recovery-report-{self.date_from}-to-{self.date_to}.pdf",
             mime_type="application/pdf",
         )
