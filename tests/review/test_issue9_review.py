@@ -4,16 +4,25 @@ when the mark is to be removed). Database tests run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from pypdf import PdfReader
+from sqlmodel import Session, select
 
 from cart_admin.api.app import create_api
-from cart_admin.domain.analytics.engagement import TriggerRow, trigger_performance
+from cart_admin.demo import seed_demo
+from cart_admin.domain.analytics import exports
+from cart_admin.domain.analytics.engagement import (
+    TriggerRow,
+    trigger_performance,
+    upsell_performance,
+)
 from cart_admin.domain.analytics.periods import day_range, last_days
 from cart_admin.domain.analytics.report import build_report
 from cart_admin.domain.analytics.stats import compare_rates
@@ -24,6 +33,10 @@ from cart_admin.models import (
     CartAbandonmentReason,
     CartStatus,
     CartTriggerImpression,
+    CartUpsellOffer,
+    CartUpsellType,
+    Channel,
+    Company,
     TriggerPlacement,
 )
 from cart_admin.ui import charts
@@ -193,6 +206,21 @@ def test_a_significantly_harmful_trigger_is_not_green() -> None:
     assert list(points.marker.color) != [charts.GREEN]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the PDF's verdict (headline and triggers table) prints every significant result in "
+    "the 'good' green, where the page's headline turns red when the flow does worse than the "
+    "holdout",
+)
+def test_the_pdf_does_not_print_a_significant_loss_as_good_news() -> None:
+    worse = compare_rates(40, 400, 100, 400)  # 10% against 25%: significantly worse
+    assert worse.significant and worse.difference < 0
+
+    _text, tone = exports._verdict(worse)
+
+    assert tone != "good"
+
+
 # --- 5. a cart abandonment rate over 100% -------------------------------------------------
 
 
@@ -280,8 +308,11 @@ def test_no_holdout_no_incremental_interval(session: Session) -> None:
     state = _analytics_state()
     state._show(report, "USD")
 
-    # now: "$300.00" and "95% interval $136.92 to $463.08"
+    # now: "$300.00" and "95% interval $136.92 to $463.08", on the page and in the PDF
     assert "95% interval" not in state.incremental_interval
+    pdf = exports.pdf_report(report, company_name="Shop", currency="USD", generated_at=NOW)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "95% interval" not in text
 
 
 # --- 8. the charts print dollars for every shop ---------------------------------------------
@@ -343,3 +374,59 @@ def test_a_days_report_covers_the_shops_day(session: Session) -> None:
 
     assert body["summary"]["totalAbandoned"] == 1  # now 0
     assert [d["date"] for d in body["recoveryTimeline"]] == ["2026-03-01"]
+
+
+# --- 11. upsell "revenue" from carts nobody bought ------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="upsell_performance sums the offer price of every accepted upsell, bought or not: "
+    "the page, the CSV and the API call it revenue (on the demo 61% of it comes from carts "
+    "that were abandoned or expired)",
+)
+def test_upsell_revenue_counts_only_carts_that_were_bought(session: Session) -> None:
+    company = make_company(session)
+    at = NOW - timedelta(days=1)
+    for status in (CartStatus.CONVERTED, CartStatus.ABANDONED):
+        cart = make_cart(session, company, created_at=at, status=status,
+                         abandoned_at=at if status is CartStatus.ABANDONED else None,
+                         converted_at=at + timedelta(minutes=5)
+                         if status is CartStatus.CONVERTED else None)  # fmt: skip
+        session.add(
+            CartUpsellOffer(
+                company_id=company.id, cart_id=cart.id, type=CartUpsellType.COMPLEMENTARY,
+                original_price=Decimal("12.50"), offer_price=Decimal("12.50"),
+                presented_at=at, accepted_at=at,
+            )
+        )  # fmt: skip
+    session.flush()
+    period = last_days(7, NOW)
+
+    rows = upsell_performance(session, company_id=company.id, start=period.start, end=period.end)
+    complementary = next(r for r in rows if r.type is CartUpsellType.COMPLEMENTARY)
+
+    assert complementary.revenue == Decimal("12.50")  # now 25.00: the abandoned cart's too
+
+
+# --- 12. the demo's voice figures disagree with themselves ---------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the demo's answered calls whose shopper took the offer and bought stay "
+    "DISCOUNT_ACCEPTED (the engine marks them RECOVERED) and carry no intervention id: the "
+    "dashboard's Voice channel and its voice panel give different orders and revenue",
+)
+def test_on_the_demo_the_voice_panel_agrees_with_the_voice_channel(session: Session) -> None:
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the demo takes ~20 s to seed on PostgreSQL; SQLite shows it")
+    seed_demo(session, now=NOW)
+    session.commit()
+    company = session.exec(select(Company)).one()
+    period = last_days(90, NOW)
+    report = build_report(session, company_id=company.id, start=period.start, end=period.end)
+    voice = next(c for c in report.channels if c.channel is Channel.VOICE)
+
+    assert report.voice.carts_recovered == voice.conversions  # now 11 against 26
+    assert report.voice.revenue_recovered == voice.revenue
