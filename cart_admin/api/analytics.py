@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from cart_admin.api.deps import AdminRoute, CurrentPrincipal, SessionDep
+from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
 from cart_admin.api.periods import Period, PeriodDep
 from cart_admin.domain.analytics import attempts as attempt_report
 from cart_admin.domain.analytics.attribution import DEFAULT_HOURS, MAX_HOURS, AttributionWindow
@@ -203,14 +203,25 @@ def _voice(session: Session, company_id: str, p: Period, window: AttributionWind
 
 @intelligence.get("/overview")
 def overview(
-    principal: CurrentPrincipal, session: SessionDep, period: PeriodDep, window: WindowDep
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    period: PeriodDep,
+    window: WindowDep,
+    now: NowDep,
 ) -> dict:
     """Every `CartIntelligenceMetrics` figure, the success metrics with their targets, the
     save flow's incrementality against its holdout, and trends against the period before."""
     company = principal.company_id
-    current, before = (
-        period_figures(session, company_id=company, start=p.start, end=p.end)
-        for p in (period, period.previous)
+    current = period_figures(session, company_id=company, start=period.start, end=period.end)
+    # The period before as it stood at this one's age (its carts had no more time to come back).
+    age = min(now, period.end) - period.start
+    previous = period.previous
+    before = period_figures(
+        session,
+        company_id=company,
+        start=previous.start,
+        end=previous.end,
+        recovered_before=previous.start + age,
     )
     return {
         "period": _period(period),

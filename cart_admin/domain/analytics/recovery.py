@@ -42,12 +42,20 @@ class RecoverySummary:
 
 
 def recovery_summary(
-    session: Session, *, company_id: str, start: datetime, end: datetime
+    session: Session,
+    *,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    recovered_before: datetime | None = None,
 ) -> RecoverySummary:
+    """`recovered_before` counts only the purchases made by then: a past period as it stood at
+    the age the current one has now, so a trend compares like with like."""
     recovered = sa.and_(
         col(Cart.status) == CartStatus.CONVERTED,
         col(Cart.converted_at).is_not(None),
         col(Cart.converted_at) >= col(Cart.abandoned_at),
+        col(Cart.converted_at) < recovered_before if recovered_before is not None else sa.true(),
     )
     hours = hours_between(session, col(Cart.converted_at), col(Cart.abandoned_at))
     row = session.execute(

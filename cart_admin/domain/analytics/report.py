@@ -32,6 +32,7 @@ from cart_admin.domain.analytics.recovery import (
 from cart_admin.domain.analytics.success import PeriodFigures, period_figures
 from cart_admin.domain.save_flow.stages import BY_STAGE
 from cart_admin.domain.voice.reports import VoiceAnalytics, voice_analytics
+from cart_admin.models.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,12 @@ def build_report(
     start: datetime,
     end: datetime,
     window: AttributionWindow = DEFAULT_WINDOW,
+    now: datetime | None = None,
 ) -> Report:
+    """The period before is taken as it stood at the age this one has `now`: its carts had no
+    more time to come back than this period's have had (else every trend of a running period
+    points down)."""
+    as_of = min(now or utcnow(), end)
     span: dict[str, Any] = {"company_id": company_id, "start": start, "end": end}
     before: dict[str, Any] = {
         "company_id": company_id,
@@ -74,9 +80,11 @@ def build_report(
         window=window,
         incrementality=incrementality(session, **span),
         recovery=recovery_summary(session, **span),
-        previous_recovery=recovery_summary(session, **before),
+        previous_recovery=recovery_summary(
+            session, **before, recovered_before=as_of - (end - start)
+        ),
         figures=period_figures(session, **span),
-        previous=period_figures(session, **before),
+        previous=period_figures(session, **before, recovered_before=as_of - (end - start)),
         channels=by_channel(session, **span, window=window),
         stages=by_stage(session, **span, window=window),
         interventions=intervention_performance(session, **span, window=window),

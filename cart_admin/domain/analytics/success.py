@@ -69,7 +69,12 @@ class PeriodFigures:
 
 
 def period_figures(
-    session: Session, *, company_id: str, start: datetime, end: datetime
+    session: Session,
+    *,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    recovered_before: datetime | None = None,
 ) -> PeriodFigures:
     """Carts created in [start, end) and what became of them; abandoned and recovered count
     the carts abandoned in the period, as the recovery summary does, so the dashboard has one
@@ -77,7 +82,12 @@ def period_figures(
     converted = col(Cart.status) == CartStatus.CONVERTED
     created = sa.and_(col(Cart.created_at) >= start, col(Cart.created_at) < end)
     abandoned = sa.and_(col(Cart.abandoned_at) >= start, col(Cart.abandoned_at) < end)
-    recovered = sa.and_(abandoned, converted, col(Cart.converted_at) >= col(Cart.abandoned_at))
+    recovered = sa.and_(
+        abandoned,
+        converted,
+        col(Cart.converted_at) >= col(Cart.abandoned_at),
+        col(Cart.converted_at) < recovered_before if recovered_before is not None else sa.true(),
+    )
     carts = session.execute(
         sa.select(
             sa.func.count(sa.case((created, 1))),
