@@ -97,8 +97,9 @@ def _incrementality(session: Session, company_id: str, p: Period) -> dict:
         },
         "recoveryRate": _comparison(inc.rate),
         "incrementalRecoveries": round(inc.incremental_recoveries, 1),
-        "incrementalRevenue": _money(inc.incremental_revenue),
-        "incrementalRevenueCi95": [_money(low), _money(high)],
+        # Without carts in both groups there is nothing to measure: no figure, no interval.
+        "incrementalRevenue": _money(inc.incremental_revenue) if inc.comparable else None,
+        "incrementalRevenueCi95": [_money(low), _money(high)] if inc.comparable else None,
         "sampleTooSmall": inc.rate.too_small or inc.revenue_per_cart.too_small,
     }
 

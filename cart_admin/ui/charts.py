@@ -30,7 +30,13 @@ FONT = "Inter, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 CONFIG = {"displayModeBar": False, "responsive": True}  # rx.plotly(config=...)
 
-CHANNEL_NAMES = {"EMAIL": "E-mail", "SMS": "SMS", "VOICE": "Voice", "IN_APP": "In-app"}
+CHANNEL_NAMES = {
+    "EMAIL": "E-mail",
+    "SMS": "SMS",
+    "PUSH": "Push",
+    "VOICE": "Voice",
+    "IN_APP": "In-app",
+}
 
 
 def words(key: str) -> str:
@@ -187,10 +193,11 @@ def reason_keys(reasons: list[dict]) -> list[str]:
 
 def trigger_lift_figure(triggers: list[TriggerRow]) -> go.Figure:
     """Each trigger's conversion minus its control's, in points, with the 95% interval; green
-    when the difference is significant, gray when the sample is too small to tell."""
+    when it significantly helps, red when it significantly hurts, gray when the sample is too
+    small to tell."""
     rows = [t for t in triggers if t.impressions or t.control_impressions]
-    colors = [GRAY if t.lift.too_small else (GREEN if t.lift.significant else ACCENT)
-              for t in rows]  # fmt: skip
+    colors = [GRAY if t.lift.too_small else ACCENT if not t.lift.significant
+              else GREEN if t.lift.difference > 0 else RED for t in rows]  # fmt: skip
     fig = go.Figure(
         go.Scatter(
             y=[words(str(t.trigger)) for t in rows],

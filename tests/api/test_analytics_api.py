@@ -113,7 +113,9 @@ def test_an_empty_company_has_zeros(session: Session) -> None:
     body = api.get(f"{INTELLIGENCE}/overview?from=2026-01-01&to=2026-01-31").json()
     assert body["period"]["start"].startswith("2026-01-01")
     assert body["metrics"]["recovery"]["recoveryRate"] == 0.0
-    assert body["incrementality"]["incrementalRevenue"] == "0.00"
+    # No carts in either group: nothing to compare, so no figure and no interval.
+    assert body["incrementality"]["incrementalRevenue"] is None
+    assert body["incrementality"]["incrementalRevenueCi95"] is None
     assert Decimal(body["metrics"]["voice"]["revenueRecovered"]) == 0
 
 

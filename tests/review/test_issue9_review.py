@@ -183,11 +183,6 @@ def test_trigger_lift_is_tested_on_carts_not_impressions(session: Session) -> No
 # --- 4. a trigger that significantly hurts is drawn green ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trigger_lift_figure colours every significant trigger green, so one that "
-    "significantly lowers conversion is drawn in the 'good' colour",
-)
 def test_a_significantly_harmful_trigger_is_not_green() -> None:
     harmful = TriggerRow(
         trigger=BehavioralTrigger.URGENCY, impressions=400, interactions=50, conversions=40,
@@ -200,12 +195,6 @@ def test_a_significantly_harmful_trigger_is_not_green() -> None:
     assert list(points.marker.color) != [charts.GREEN]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the PDF's verdict (headline and triggers table) prints every significant result in "
-    "the 'good' green, where the page's headline turns red when the flow does worse than the "
-    "holdout",
-)
 def test_the_pdf_does_not_print_a_significant_loss_as_good_news() -> None:
     worse = compare_rates(40, 400, 100, 400)  # 10% against 25%: significantly worse
     assert worse.significant and worse.difference < 0
@@ -279,11 +268,6 @@ def test_a_period_without_recoveries_does_not_show_a_faster_recovery(session: Se
 # --- 7. an incremental revenue 'interval' without a holdout --------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with no holdout cart in the period compare_means treats the holdout mean as 0: the "
-    "headline shows every recovered dollar as incremental, with a narrow '95% interval'",
-)
 def test_no_holdout_no_incremental_interval(session: Session) -> None:
     company = make_company(session)
     mug = make_product(session, company, name="Mug", price="30.00")
@@ -332,11 +316,6 @@ def test_revenue_charts_use_the_shop_currency(session: Session) -> None:
 # --- 9. a drill-down link with a far date breaks the attempt list ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AttemptsState takes any ISO date from the link; to=9999-12-31 makes _filters add a "
-    "day past date.max (OverflowError), so the list never loads",
-)
 def test_a_link_with_the_last_possible_date_does_not_break_the_list() -> None:
     state = _attempts_state({"from": "2026-03-01", "to": "9999-12-31"})
     AttemptsState._filters(state)  # now: OverflowError: date value out of range

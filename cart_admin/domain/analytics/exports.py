@@ -142,8 +142,8 @@ def _verdict(test: RateComparison, too_small: bool | None = None) -> tuple[str, 
     """(text, tone) of a comparison: significant, not significant, or too small to tell."""
     if test.too_small if too_small is None else too_small:
         return "Sample too small", "muted"
-    if test.significant:
-        return f"Significant (p = {test.p_value:.3f})", "good"
+    if test.significant:  # a significant loss is bad news, not good
+        return f"Significant (p = {test.p_value:.3f})", "good" if test.difference > 0 else "bad"
     return f"Not significant (p = {test.p_value:.2f})", "muted"
 
 
@@ -331,15 +331,20 @@ def _headline(page: _Page, report: Report, currency: str, y: float) -> float:
     page.text(left, y + 2.5, 80, 4, "INCREMENTAL REVENUE  (VS HOLDOUT)")
     page.text(right, y + 2.5, 80, 4, "RECOVERY RATE  (TREATED VS HOLDOUT)")
     page.font(20, "B")
-    page.text(left, y + 7, 84, 10, _cash(inc.incremental_revenue, currency))
+    headline = _cash(inc.incremental_revenue, currency) if inc.comparable else "-"
+    page.text(left, y + 7, 84, 10, headline)
     page.font(15, "B")
     page.text(
         right, y + 7.5, 84, 9,
         f"{percent(inc.treated.recovery_rate)}  vs  {percent(inc.holdout.recovery_rate)}",
     )  # fmt: skip
     page.font(8.5, tone="muted")
-    page.text(left, y + 17, 84, 4.5,
-              f"95% interval {_cash(low, currency)} to {_cash(high, currency)}")  # fmt: skip
+    interval = (
+        f"95% interval {_cash(low, currency)} to {_cash(high, currency)}"
+        if inc.comparable
+        else "No holdout carts in this period: nothing to compare"
+    )
+    page.text(left, y + 17, 84, 4.5, interval)  # fmt: skip
     page.text(
         right, y + 17, 84, 4.5,
         f"{count(inc.treated.recovered)} of {count(inc.treated.carts)} treated carts, "

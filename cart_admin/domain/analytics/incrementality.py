@@ -59,6 +59,11 @@ class Incrementality:
         return to_money(Decimal(str(self.revenue_per_cart.difference * self.treated.carts)))
 
     @property
+    def comparable(self) -> bool:
+        """Both groups have carts: without a holdout there is nothing to measure against."""
+        return self.treated.carts > 0 and self.holdout.carts > 0
+
+    @property
     def incremental_revenue_interval(self) -> tuple[Decimal, Decimal]:
         n = self.treated.carts
         low, high = self.revenue_per_cart.ci_low * n, self.revenue_per_cart.ci_high * n

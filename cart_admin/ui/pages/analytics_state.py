@@ -122,11 +122,17 @@ class AnalyticsState(rx.State):
         self.window_label = r.window.label
         inc = r.incrementality
         low, high = inc.incremental_revenue_interval
-        self.incremental_revenue = money(inc.incremental_revenue)
-        self.incremental_interval = f"95% interval {money(low)} to {money(high)}"
+        self.incremental_revenue = money(inc.incremental_revenue) if inc.comparable else "—"
+        self.incremental_interval = (
+            f"95% interval {money(low)} to {money(high)}"
+            if inc.comparable
+            else "No holdout carts in this period: nothing to compare against"
+        )
         self.treated_rate = f"{inc.treated.recovery_rate:.1%}"
         self.holdout_rate = f"{inc.holdout.recovery_rate:.1%}"
-        if inc.rate.too_small or inc.revenue_per_cart.too_small:
+        if not inc.comparable:
+            self.verdict, self.verdict_tone = "Nothing to compare against", "gray"
+        elif inc.rate.too_small or inc.revenue_per_cart.too_small:
             self.verdict = (
                 f"Too few carts to be sure yet: {inc.holdout.recovered:,} of "
                 f"{inc.holdout.carts:,} holdout carts came back"

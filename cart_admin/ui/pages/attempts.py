@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 import reflex as rx
 
 from cart_admin.db import session_scope
+from cart_admin.domain.analytics.periods import FIRST_DAY, LAST_DAY
 from cart_admin.domain.save_flow.queries import (
     AttemptFilters,
     TimelineMessage,
@@ -84,10 +85,12 @@ def label(value: str | None) -> str:
 
 
 def _day(text: str) -> date | None:
+    """A link's date, only within the days a report may cover (else ignored)."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 def _midnight(day: date) -> datetime:
