@@ -13,7 +13,11 @@ from cart_admin.api.deps import AdminRoute, CurrentPrincipal, NowDep, SessionDep
 from cart_admin.api.periods import Period, PeriodDep
 from cart_admin.domain.analytics import attempts as attempt_report
 from cart_admin.domain.analytics.attribution import DEFAULT_HOURS, MAX_HOURS, AttributionWindow
-from cart_admin.domain.analytics.engagement import trigger_performance, upsell_performance
+from cart_admin.domain.analytics.engagement import (
+    order_value_lift,
+    trigger_performance,
+    upsell_performance,
+)
 from cart_admin.domain.analytics.incrementality import incrementality
 from cart_admin.domain.analytics.interventions import intervention_performance
 from cart_admin.domain.analytics.recovery import by_channel, by_stage, recovery_summary
@@ -167,7 +171,9 @@ def _triggers(session: Session, company_id: str, p: Period) -> list[dict]:
             "impressions": r.impressions,
             "interactions": r.interactions,
             "conversions": r.conversions,
+            "carts": r.carts,
             "controlImpressions": r.control_impressions,
+            "controlCarts": r.control_carts,
             "controlConversions": r.control_conversions,
             "liftVsControl": _rate(r.lift.lift) if r.lift.lift is not None else None,
             "test": _comparison(r.lift),
@@ -292,8 +298,22 @@ def triggers(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep
 
 @intelligence.get("/upsells")
 def upsells(principal: CurrentPrincipal, session: SessionDep, period: PeriodDep) -> dict:
-    """Upsells by type: presented, accepted, revenue."""
-    return {"period": _period(period), "byType": _upsells(session, principal.company_id, period)}
+    """Upsells by type (presented, accepted, revenue of carts then bought), and the average
+    order value with an accepted upsell against without one."""
+    aov = order_value_lift(
+        session, company_id=principal.company_id, start=period.start, end=period.end
+    )
+    return {
+        "period": _period(period),
+        "byType": _upsells(session, principal.company_id, period),
+        "avgOrderValueLift": {
+            "withUpsell": _money(aov.with_upsell),
+            "withoutUpsell": _money(aov.without_upsell),
+            "ordersWithUpsell": aov.orders_with,
+            "ordersWithoutUpsell": aov.orders_without,
+            "lift": _rate(aov.lift) if aov.lift is not None else None,
+        },
+    }
 
 
 @cart_save.get("/overview")

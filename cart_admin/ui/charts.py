@@ -208,8 +208,8 @@ def trigger_lift_figure(triggers: list[TriggerRow]) -> go.Figure:
                      "array": [(t.lift.ci_high - t.lift.difference) * 100 for t in rows],
                      "arrayminus": [(t.lift.difference - t.lift.ci_low) * 100 for t in rows],
                      "color": MUTED, "thickness": 1.5, "width": 4},
-            customdata=[[t.lift.rate_a * 100, t.lift.rate_b * 100, t.impressions,
-                         t.control_impressions, t.lift.p_value,
+            customdata=[[t.lift.rate_a * 100, t.lift.rate_b * 100, t.carts,
+                         t.control_carts, t.lift.p_value,
                          "too small to tell" if t.lift.too_small
                          else ("significant" if t.lift.significant else "not significant")]
                         for t in rows],

@@ -472,12 +472,12 @@ def _triggers(page: _Page, report: Report, y: float) -> float:
     for t in found[:TOP_ROWS]:
         lift = "–" if t.lift.lift is None else f"{t.lift.lift * 100:+.1f}%"
         rows.append([
-            _label(str(t.trigger)), count(t.impressions), percent(t.lift.rate_a),
-            count(t.control_impressions), percent(t.lift.rate_b), lift, _verdict(t.lift),
+            _label(str(t.trigger)), count(t.carts), percent(t.lift.rate_a),
+            count(t.control_carts), percent(t.lift.rate_b), lift, _verdict(t.lift),
         ])  # fmt: skip
-    columns = [("Trigger", 36, "L"), ("Shown", 18, "R"), ("Conv. rate", 20, "R"),
-               ("Control", 18, "R"), ("Control rate", 22, "R"), ("Lift", 18, "R"),
-               ("Test", 48, "R")]  # fmt: skip
+    columns = [("Trigger", 36, "L"), ("Carts", 18, "R"), ("Conv. rate", 20, "R"),
+               ("Control carts", 22, "R"), ("Control rate", 22, "R"), ("Lift", 18, "R"),
+               ("Test", 44, "R")]  # fmt: skip
     y = page.table(MARGIN, y, columns, rows, "No trigger impressions in the period.")
     return _more(page, MARGIN, y, len(found) - TOP_ROWS, "triggers")
 

@@ -14,8 +14,10 @@ from sqlmodel import Session
 from cart_admin.domain.analytics import attempts as attempt_report
 from cart_admin.domain.analytics.attribution import DEFAULT_WINDOW, AttributionWindow
 from cart_admin.domain.analytics.engagement import (
+    OrderValueLift,
     TriggerRow,
     UpsellRow,
+    order_value_lift,
     trigger_performance,
     upsell_performance,
 )
@@ -52,6 +54,7 @@ class Report:
     timeline: list[dict]
     triggers: list[TriggerRow]
     upsells: list[UpsellRow]
+    order_value: OrderValueLift
     voice: VoiceAnalytics
 
 
@@ -92,6 +95,7 @@ def build_report(
         timeline=attempt_report.timeline(session, company_id, start, end),
         triggers=trigger_performance(session, **span),
         upsells=upsell_performance(session, **span),
+        order_value=order_value_lift(session, **span),
         voice=voice_analytics(session, company_id, start, end, window),
     )
 
@@ -143,11 +147,11 @@ def timeline_table(r: Report) -> Table:
 
 
 def triggers_table(r: Report) -> Table:
-    head = ["trigger", "impressions", "interactions", "conversions", "conversion_rate",
-            "control_impressions", "control_conversions", "control_rate", "lift",
+    head = ["trigger", "impressions", "carts", "interactions", "conversions", "conversion_rate",
+            "control_impressions", "control_carts", "control_conversions", "control_rate", "lift",
             "ci95_low", "ci95_high", "p_value", "significant", "sample_too_small"]  # fmt: skip
-    rows = [[str(t.trigger), t.impressions, t.interactions, t.conversions,
-             _pct(t.lift.rate_a), t.control_impressions, t.control_conversions,
+    rows = [[str(t.trigger), t.impressions, t.carts, t.interactions, t.conversions,
+             _pct(t.lift.rate_a), t.control_impressions, t.control_carts, t.control_conversions,
              _pct(t.lift.rate_b), _pct(t.lift.lift), _pct(t.lift.ci_low), _pct(t.lift.ci_high),
              _pct(t.lift.p_value), t.lift.significant, t.lift.too_small]
             for t in r.triggers]  # fmt: skip

@@ -333,9 +333,9 @@ def dashboard() -> rx.Component:
             _table(
                 [
                     ("trigger", "Trigger"),
-                    ("shown", "Shown"),
+                    ("shown", "Carts shown"),
                     ("rate", "Converted"),
-                    ("control_n", "Control"),
+                    ("control_n", "Control carts"),
                     ("control", "Control converted"),
                     ("lift", "Lift"),
                     ("verdict", "Test"),
@@ -348,7 +348,10 @@ def dashboard() -> rx.Component:
         two(
             panel(
                 "Upsells",
-                "Offers in the drawer by type.",
+                rx.text(
+                    "Offers in the drawer by type; revenue of carts then bought. ",
+                    S.order_value_text,
+                ),
                 _plot(S.fig_upsells, "chart-upsells"),
                 _table(
                     [

@@ -72,6 +72,7 @@ class AnalyticsState(rx.State):
     interventions: list[dict[str, str]] = []
     triggers: list[dict[str, str]] = []
     upsells: list[dict[str, str]] = []
+    order_value_text: str = ""
     reason_keys: list[str] = []
 
     fig_incrementality: go.Figure = EMPTY
@@ -201,9 +202,9 @@ class AnalyticsState(rx.State):
             for i in r.interventions
         ]  # fmt: skip
         self.triggers = [
-            {"trigger": charts.words(str(t.trigger)), "shown": fmt.count(t.impressions),
+            {"trigger": charts.words(str(t.trigger)), "shown": fmt.count(t.carts),
              "rate": f"{t.lift.rate_a:.1%}", "control": f"{t.lift.rate_b:.1%}",
-             "control_n": fmt.count(t.control_impressions),
+             "control_n": fmt.count(t.control_carts),
              "lift": "—" if t.lift.lift is None else f"{t.lift.lift:+.0%}",
              "verdict": "too small" if t.lift.too_small else (
                  "significant" if t.lift.significant else "not significant")}
@@ -215,6 +216,13 @@ class AnalyticsState(rx.State):
              "revenue": money(u.revenue)}
             for u in r.upsells if u.presented
         ]  # fmt: skip
+        aov = r.order_value
+        self.order_value_text = (
+            f"Orders with an accepted upsell average {money(aov.with_upsell)} against "
+            f"{money(aov.without_upsell)} without ({aov.lift:+.0%})."
+            if aov.lift is not None
+            else "Not enough orders with and without an upsell to compare order values."
+        )
         self.reason_keys = charts.reason_keys(r.reasons)
         self.fig_incrementality = charts.incrementality_figure(inc)
         self.fig_timeline = charts.timeline_figure(r.timeline, r.start, r.end)

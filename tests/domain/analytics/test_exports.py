@@ -78,11 +78,12 @@ def _message(session, attempt, stage, channel, kind, *, days_ago, clicked=False,
 
 
 def _impressions(session, company, trigger, *, n, converted, control=False) -> None:
-    cart = make_cart(session, company)
+    """`n` impressions, each on its own cart (the test counts carts)."""
     at = NOW - timedelta(days=2)
     session.add_all(
         CartTriggerImpression(
-            company_id=company.id, cart_id=cart.id, session_id="s", trigger=trigger,
+            company_id=company.id, cart_id=make_cart(session, company).id, session_id="s",
+            trigger=trigger,
             placement=TriggerPlacement.CART_ITEM, control=control, impressed_at=at,
             interacted_at=at if i < 3 and not control else None,
             converted_at=at if i < converted else None,
@@ -197,21 +198,23 @@ def test_interventions_csv(session: Session, shop) -> None:
 
 def test_triggers_csv_keeps_a_negative_lift_a_number(session: Session, shop) -> None:
     head, *rows = _rows(_report(session, shop), "triggers")
-    assert head[:9] == ["trigger", "impressions", "interactions", "conversions",
-                        "conversion_rate", "control_impressions", "control_conversions",
-                        "control_rate", "lift"]  # fmt: skip
+    assert head[:11] == ["trigger", "impressions", "carts", "interactions", "conversions",
+                         "conversion_rate", "control_impressions", "control_carts",
+                         "control_conversions", "control_rate", "lift"]  # fmt: skip
     by_trigger = {r[0]: r for r in rows}
     assert list(by_trigger) == [str(t) for t in T]
     scarcity = compare_rates(10, 40, 5, 40)
     assert by_trigger["SCARCITY"] == [
-        "SCARCITY", "40", "3", "10", "0.2500", "40", "5", "0.1250", "1.0000",
+        "SCARCITY", "40", "40", "3", "10", "0.2500", "40", "40", "5", "0.1250", "1.0000",
         f"{scarcity.ci_low:.4f}", f"{scarcity.ci_high:.4f}", f"{scarcity.p_value:.4f}",
         "false", "false",
     ]  # fmt: skip
     urgency = by_trigger["URGENCY"]
-    assert urgency[1:9] == ["40", "3", "5", "0.1250", "40", "10", "0.2500", "-0.5000"]
-    assert urgency[9].startswith("-")  # the interval's low end, not guarded either
-    assert by_trigger["ANCHORING"][1:9] == ["0", "0", "0", "0.0000", "0", "0", "0.0000", ""]
+    assert urgency[1:11] == ["40", "40", "3", "5", "0.1250", "40", "40", "10", "0.2500",
+                             "-0.5000"]  # fmt: skip
+    assert urgency[11].startswith("-")  # the interval's low end, not guarded either
+    assert by_trigger["ANCHORING"][1:11] == ["0", "0", "0", "0", "0.0000", "0", "0", "0",
+                                             "0.0000", ""]  # fmt: skip
 
 
 def test_upsells_csv_and_every_table_parses(session: Session, shop) -> None:
@@ -241,8 +244,8 @@ def test_an_empty_company_has_headers_and_zeros(session: Session) -> None:
         assert rows, name
         for row in rows:
             if name == "triggers":  # no data: the p-value is 1, not 0
-                assert row[11] == "1.0000"
-                row = row[:11]
+                assert row[13] == "1.0000"
+                row = row[:13]
             numbers = [c for c in row if c[:1].isdigit()]
             assert all(float(c) == 0 for c in numbers), (name, row)
     assert [r[1:3] for r in tables["success-metrics"][1:]] == [["0.0000", "0.0000"]] * 5
