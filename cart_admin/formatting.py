@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
 
 def money(value: Decimal | float | int, currency: str = "USD") -> str:
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    symbol = SYMBOLS.get(currency, "")
     text = f"{Decimal(value):,.2f}"
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def money_affixes(currency: str) -> tuple[str, str]:
+    """(prefix, suffix) that `money` puts around a number, for chart axes and hover labels."""
+    symbol = SYMBOLS.get(currency, "")
+    return (symbol, "") if symbol else ("", f" {currency}")
 
 
 def count(value: int) -> str:

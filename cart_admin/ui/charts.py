@@ -15,6 +15,7 @@ from cart_admin.domain.analytics.incrementality import Incrementality
 from cart_admin.domain.analytics.recovery import ChannelRow, StageRow
 from cart_admin.domain.analytics.stats import wilson_interval
 from cart_admin.domain.save_flow.stages import BY_STAGE
+from cart_admin.formatting import money_affixes
 
 ACCENT = "#5b5bd6"  # iris 9
 ACCENT_SOFT = "#c6c8ff"  # iris 6
@@ -149,8 +150,11 @@ def funnel_figure(stages: list[StageRow]) -> go.Figure:
     return fig
 
 
-def channels_figure(channels: list[ChannelRow], window_label: str) -> go.Figure:
+def channels_figure(
+    channels: list[ChannelRow], window_label: str, currency: str = "USD"
+) -> go.Figure:
     """Revenue attributed to each channel within the window, with its messages and orders."""
+    pre, post = money_affixes(currency)
     fig = go.Figure(
         go.Bar(
             x=[CHANNEL_NAMES.get(str(c.channel), str(c.channel)) for c in channels],
@@ -160,12 +164,13 @@ def channels_figure(channels: list[ChannelRow], window_label: str) -> go.Figure:
             textposition="outside",
             cliponaxis=False,
             customdata=[[c.attempts, c.conversions, c.conversion_rate * 100] for c in channels],
-            hovertemplate="%{x}: %{y:$,.2f} (" + window_label + ")<br>%{customdata[0]:,} sent, "
+            hovertemplate="%{x}: " + pre + "%{y:,.2f}" + post + " (" + window_label + ")<br>"
+            "%{customdata[0]:,} sent, "
             "%{customdata[1]:,} orders (%{customdata[2]:.1f}%)<extra>click for the list</extra>",
         )
     )  # fmt: skip
     _layout(fig, height=260, showlegend=False)
-    fig.update_yaxes(tickprefix="$", rangemode="tozero")
+    fig.update_yaxes(tickprefix=pre, ticksuffix=post, rangemode="tozero")
     return fig
 
 
@@ -236,8 +241,9 @@ def _lift_range(rows: list[TriggerRow]) -> list[float] | None:
     return [-edge, edge]
 
 
-def upsells_figure(upsells: list[UpsellRow]) -> go.Figure:
+def upsells_figure(upsells: list[UpsellRow], currency: str = "USD") -> go.Figure:
     """Offers presented and accepted by upsell type, most presented first."""
+    pre, post = money_affixes(currency)
     rows = sorted((u for u in upsells if u.presented), key=lambda u: -u.presented)
     names = [words(str(u.type)) for u in rows]
     fig = go.Figure()
@@ -247,8 +253,8 @@ def upsells_figure(upsells: list[UpsellRow]) -> go.Figure:
     fig.add_bar(y=names, x=[u.accepted for u in rows], name="Accepted", orientation="h",
                 marker_color=ACCENT,
                 customdata=[[u.acceptance_rate * 100, float(u.revenue)] for u in rows],
-                hovertemplate="%{y}: %{x:,} accepted (%{customdata[0]:.1f}%), "
-                "%{customdata[1]:$,.2f}<extra></extra>")  # fmt: skip
+                hovertemplate="%{y}: %{x:,} accepted (%{customdata[0]:.1f}%), " + pre
+                + "%{customdata[1]:,.2f}" + post + "<extra></extra>")  # fmt: skip
     _layout(fig, height=max(160, 28 * len(rows) + 60), barmode="overlay")
     fig.update_yaxes(autorange="reversed")
     return fig

@@ -67,11 +67,6 @@ def _attempts_state(query: dict[str, str]) -> SimpleNamespace:
 # --- 1. the biggest reason bar opens the wrong list ----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reasons chart's 'Unknown' bar links with reason=UNKNOWN, which the attempt "
-    "list ignores (not a CartAbandonmentReason): the click lists every treated attempt",
-)
 def test_the_unknown_reason_bar_opens_only_the_attempts_without_a_reason(
     session: Session,
 ) -> None:
@@ -234,11 +229,6 @@ def test_the_abandonment_rate_is_a_share_of_the_same_carts(session: Session) -> 
 # --- 6. no recovery reads as a faster recovery ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="avg_hours_to_recovery is 0.0 when nothing was recovered: the Time to recovery card "
-    "shows '0.0 h' with a green arrow down against the previous period",
-)
 def test_a_period_without_recoveries_does_not_show_a_faster_recovery(session: Session) -> None:
     company = make_company(session)
     mug = make_product(session, company, name="Mug", price="30.00")
@@ -291,11 +281,6 @@ def test_no_holdout_no_incremental_interval(session: Session) -> None:
 # --- 8. the charts print dollars for every shop ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="channels_figure and upsells_figure hard-code '$' (tickprefix, hover format), so a "
-    "euro or pound shop's revenue charts are labelled in dollars",
-)
 def test_revenue_charts_use_the_shop_currency(session: Session) -> None:
     company = make_company(session)
     period = last_days(7, NOW)

@@ -363,7 +363,7 @@ def _headline(page: _Page, report: Report, currency: str, y: float) -> float:
         f"{count(rec.abandoned)} carts abandoned, {count(rec.recovered)} recovered "
         f"({percent(rec.recovery_rate)}), worth {_cash(rec.recovery_value, currency)}"
     )
-    if rec.recovered:
+    if rec.avg_hours_to_recovery is not None:
         line += f"; {rec.avg_hours_to_recovery:.1f} h to recovery on average"
     page.font(8.5)
     page.text(MARGIN, y + 1, WIDTH, 5, line + ".")

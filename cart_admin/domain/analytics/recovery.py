@@ -34,7 +34,7 @@ class RecoverySummary:
     abandoned: int
     recovered: int
     recovery_value: Decimal
-    avg_hours_to_recovery: float
+    avg_hours_to_recovery: float | None  # None: nothing recovered, so no time to measure
 
     @property
     def recovery_rate(self) -> float:
@@ -75,7 +75,7 @@ def recovery_summary(
         abandoned=int(abandoned),
         recovered=int(count),
         recovery_value=to_money(Decimal(str(value))),
-        avg_hours_to_recovery=round(float(avg_hours), 2) if avg_hours is not None else 0.0,
+        avg_hours_to_recovery=round(float(avg_hours), 2) if avg_hours is not None else None,
     )
 
 

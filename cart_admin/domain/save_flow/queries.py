@@ -48,6 +48,7 @@ class AttemptFilters:
     started_from: datetime | None = None
     started_before: datetime | None = None
     holdout: bool | None = None
+    no_reason: bool = False  # attempts without a known abandonment reason (the "Unknown" bar)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def _conditions(company_id: str, filters: AttemptFilters) -> list:
         conditions.append(col(CartSaveAttempt.status) == filters.status)
     if filters.reason is not None:
         conditions.append(col(CartSaveAttempt.diagnosis_reason) == filters.reason)
+    if filters.no_reason:
+        conditions.append(col(CartSaveAttempt.diagnosis_reason).is_(None))
     if filters.min_value is not None:
         conditions.append(col(CartSaveAttempt.cart_value) >= filters.min_value)
     if filters.max_value is not None:

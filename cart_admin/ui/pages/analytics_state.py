@@ -42,6 +42,16 @@ def _kpi(label: str, value: str, trend: Trend, change: str, *, target: str = "",
             "change": f"{change} vs previous period", "tone": tone}  # fmt: skip
 
 
+def _hours_kpi(now: float | None, before: float | None) -> dict[str, str]:
+    """Time to recovery: none when nothing came back (not a faster recovery), and a trend
+    only when both periods had one."""
+    value = "—" if now is None else f"{now:.1f} h"
+    if now is None or before is None:
+        return _kpi("Time to recovery", value, Trend(0.0, 0.0), "nothing to compare")
+    return _kpi("Time to recovery", value, Trend(now, before), f"{now - before:+.1f} h",
+                lower_is_better=True)  # fmt: skip
+
+
 def _relative(trend: Trend) -> str:
     if trend.change is None:
         return "new" if trend.current else "no change"
@@ -153,14 +163,12 @@ class AnalyticsState(rx.State):
         rate = Trend(rec.recovery_rate, rec_before.recovery_rate)
         value = Trend(float(rec.recovery_value), float(rec_before.recovery_value))
         count = Trend(rec.recovered, rec_before.recovered)
-        hours = Trend(rec.avg_hours_to_recovery, rec_before.avg_hours_to_recovery)
         self.kpis = [
             _kpi("Recovery rate", f"{rate.current:.1%}", rate,
                  f"{(rate.current - rate.previous) * 100:+.1f} pt", target="target 20%"),
             _kpi("Recovered revenue", money(rec.recovery_value), value, _relative(value)),
             _kpi("Carts recovered", fmt.count(rec.recovered), count, _relative(count)),
-            _kpi("Time to recovery", f"{hours.current:.1f} h", hours,
-                 f"{hours.current - hours.previous:+.1f} h", lower_is_better=True),
+            _hours_kpi(rec.avg_hours_to_recovery, rec_before.avg_hours_to_recovery),
         ]  # fmt: skip
         previous = {m.key: m.value for m in before.metrics()}
         self.targets = [
@@ -227,10 +235,10 @@ class AnalyticsState(rx.State):
         self.fig_incrementality = charts.incrementality_figure(inc)
         self.fig_timeline = charts.timeline_figure(r.timeline, r.start, r.end)
         self.fig_funnel = charts.funnel_figure(r.stages)
-        self.fig_channels = charts.channels_figure(r.channels, r.window.label)
+        self.fig_channels = charts.channels_figure(r.channels, r.window.label, currency)
         self.fig_reasons = charts.reasons_figure(r.reasons)
         self.fig_triggers = charts.trigger_lift_figure(r.triggers)
-        self.fig_upsells = charts.upsells_figure(r.upsells)
+        self.fig_upsells = charts.upsells_figure(r.upsells, currency)
 
     # --- the controls ------------------------------------------------------------------------
 

@@ -74,10 +74,14 @@ CHANNEL_OPTIONS = [
     (c.value, {"IN_APP": "In-app", "EMAIL": "E-mail"}.get(c.value, c.value.title()))
     for c in Channel
 ]
-REASON_OPTIONS = [(r.value, r.value.replace("_", " ").capitalize()) for r in CartAbandonmentReason]
+UNKNOWN_REASON = "UNKNOWN"  # no survey answer nor inference: the dashboard's "Unknown" bar
+REASON_OPTIONS = [
+    *((r.value, r.value.replace("_", " ").capitalize()) for r in CartAbandonmentReason),
+    (UNKNOWN_REASON, "No reason known"),
+]
 BY_STAGE_KEYS = {spec.stage.value for spec in STAGES}
 CHANNEL_KEYS = {c.value for c in Channel}
-REASON_KEYS = {r.value for r in CartAbandonmentReason}
+REASON_KEYS = {key for key, _ in REASON_OPTIONS}
 
 
 def label(value: str | None) -> str:
@@ -159,7 +163,10 @@ class AttemptsState(rx.State):
             stage=CartSaveStage(self.stage) if self.stage != ANY else None,
             status=CartSaveStatus(self.status) if self.status != ANY else None,
             channel=Channel(self.channel) if self.channel != ANY else None,
-            reason=CartAbandonmentReason(self.reason) if self.reason != ANY else None,
+            reason=CartAbandonmentReason(self.reason)
+            if self.reason not in (ANY, UNKNOWN_REASON)
+            else None,
+            no_reason=self.reason == UNKNOWN_REASON,
             min_value=_decimal(self.min_value),
             max_value=_decimal(self.max_value),
             search=self.search[:100],

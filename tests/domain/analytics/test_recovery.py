@@ -127,6 +127,6 @@ def test_an_empty_period(session: Session) -> None:
     company = make_company(session)
     summary = recovery_summary(session, company_id=company.id, start=START, end=END)
     assert (summary.abandoned, summary.recovered, summary.recovery_rate) == (0, 0, 0.0)
-    assert summary.avg_hours_to_recovery == 0.0
+    assert summary.avg_hours_to_recovery is None  # nothing recovered: no time to show
     assert all(r.attempts == 0 for r in by_channel(session, company_id=company.id,
                                                    start=START, end=END))  # fmt: skip
