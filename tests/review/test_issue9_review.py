@@ -197,12 +197,6 @@ def test_the_pdf_does_not_print_a_significant_loss_as_good_news() -> None:
 # --- 5. a cart abandonment rate over 100% -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="abandonmentRate divides carts abandoned in the period by carts created in it: carts "
-    "created the day before count above the line only, so the rate passes 100% (or is 0% and "
-    "'met' when no cart was created)",
-)
 def test_the_abandonment_rate_is_a_share_of_the_same_carts(session: Session) -> None:
     company = make_company(session)
     day = date(2026, 3, 10)
