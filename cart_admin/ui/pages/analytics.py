@@ -85,6 +85,12 @@ def controls() -> rx.Component:
                 id="date-to",
                 aria_label="To",
             ),
+            rx.text(
+                "UTC days",
+                size="1",
+                color_scheme="gray",
+                title="Days run midnight to midnight UTC, the same in every report and export",
+            ),
             gap="2",
             align="center",
         ),
