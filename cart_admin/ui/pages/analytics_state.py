@@ -4,6 +4,7 @@ from `domain.analytics.report`, the same object the API, the CSV files and the P
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ import reflex as rx
 
 from cart_admin.db import session_scope
 from cart_admin.domain.analytics.attribution import AttributionWindow
+from cart_admin.domain.analytics.exports import pdf_report, table_csv
 from cart_admin.domain.analytics.periods import Period, PeriodError, day_range, last_days
 from cart_admin.domain.analytics.report import TABLES, Report, build_report
 from cart_admin.domain.analytics.success import Trend
@@ -297,41 +299,32 @@ class AnalyticsState(rx.State):
 
     # --- exports -----------------------------------------------------------------------------
 
-    async def _fresh_report(self) -> tuple[Report, str, str] | None:
+    async def _download(self, build: Callable[[Report, str, str], tuple[str | bytes, str, str]]):
+        """Build a file from a fresh report of the chosen days (a refused range is a toast)."""
         auth = await self.get_state(AuthState)
         if not auth.company_id:
             return None
-        return self._report(auth.company_id), auth.company_name, auth.company_currency
+        try:
+            report = self._report(auth.company_id)
+        except PeriodError as refused:
+            return rx.toast.error(str(refused))
+        data, filename, mime_type = build(report, auth.company_name, auth.company_currency)
+        return rx.download(data=data, filename=filename, mime_type=mime_type)
 
     @rx.event
     async def download_csv(self, table: str):
-        from cart_admin.domain.analytics.exports import table_csv
-
         if table not in TABLES:
             return rx.toast.error("No such table.")
-        try:
-            found = await self._fresh_report()
-        except PeriodError as refused:
-            return rx.toast.error(str(refused))
-        if found is None:
-            return None
-        report, _, _ = found
         name = f"recovery-{table}-{self.date_from}-to-{self.date_to}.csv"
-        return rx.download(data=table_csv(report, table), filename=name, mime_type="text/csv")
+        return await self._download(lambda r, _, __: (table_csv(r, table), name, "text/csv"))
 
     @rx.event
     async def download_pdf(self):
-        from cart_admin.domain.analytics.exports import pdf_report
-
-        try:
-            found = await self._fresh_report()
-        except PeriodError as refused:
-            return rx.toast.error(str(refused))
-        if found is None:
-            return None
-        report, company, currency = found
-        return rx.download(
-            data=pdf_report(report, company_name=company, currency=currency, generated_at=utcnow()),
-            filename=f"recovery-report-{self.date_from}-to-{self.date_to}.pdf",
-            mime_type="application/pdf",
+        name = f"recovery-report-{self.date_from}-to-{self.date_to}.pdf"
+        return await self._download(
+            lambda r, company, currency: (
+                pdf_report(r, company_name=company, currency=currency, generated_at=utcnow()),
+                name,
+                "application/pdf",
+            )
         )
